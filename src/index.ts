@@ -1,0 +1,24 @@
+/**
+ * tfjax: JAX's programming model in TypeScript. Composable function transforms
+ * over typed pytrees, running on TensorFlow.js kernels (WebGPU where available,
+ * wasm in Node by default, cpu as fallback).
+ *
+ * @packageDocumentation
+ */
+import { ready } from './backend/index.js';
+
+export * from './errors.js';
+export { ready, setBackend, getBackend, numTensors, memoryBytes, type BackendName } from './backend/index.js';
+export * as np from './numpy/index.js';
+export * as tree from './tree/index.js';
+export * as primitives from './primitives/index.js';
+export { ShapedArray } from './core/shapedArray.js';
+export type { DType } from './core/dtype.js';
+export { ConcreteArray } from './core/concrete.js';
+export { definePrimitive, Zero, UndefPrimal, type Primitive, type PrimitiveRules, type MaybeZero } from './core/primitive.js';
+export { bind, bind1, MainTrace, Trace, Tracer } from './core/trace.js';
+export { Var, Lit, JaxprEqn, Jaxpr, ClosedJaxpr, typecheckJaxpr, evalJaxpr, type Atom } from './core/jaxpr.js';
+export { JaxprTracer, JaxprTrace } from './core/makeJaxpr.js';
+export { makeJaxpr } from './transforms/makeJaxpr.js';
+
+await ready();

@@ -1,0 +1,7 @@
+/**
+ * The primitives: each a record of its rules made by `definePrimitive`.
+ *
+ * @packageDocumentation
+ */
+export * from './elementwise.js';
+export * from './structural.js';

@@ -1,0 +1,202 @@
+/**
+ * The structural primitives every rule leans on: `reshape`, `broadcast_in_dim`,
+ * `transpose` and `reduce_sum`, plus the helpers built from them
+ * (`unbroadcast` for the transposes of broadcasting ops, `zeros` to
+ * materialize a symbolic zero).
+ *
+ * @packageDocumentation
+ */
+import * as tf from '../backend/tf.js';
+import type { Array } from '../core/array.js';
+import { definePrimitive, UndefPrimal, Zero, type MaybeZero, type Primitive } from '../core/primitive.js';
+import { fmtShape, sameShape, shapeSize, ShapedArray } from '../core/shapedArray.js';
+import { bind1 } from '../core/trace.js';
+import { AxisError, ShapeError } from '../errors.js';
+import { reduction, transposeGuarded } from './guard.js';
+import { isZero, NUMERIC, checkDType, scalarLike, zeroLike } from './helpers.js';
+
+/** Params of `reshape`. @category Primitives */
+export interface ReshapeParams {
+  /** The new shape (no -1: `np.reshape` resolves it). */
+  readonly newSizes: readonly number[];
+}
+
+/** `reshape`: the same elements in row-major order, in a new shape. @category Primitives */
+export const reshapeP: Primitive<ReshapeParams> = definePrimitive<ReshapeParams>({
+  name: 'reshape',
+  impl: ([x], { newSizes }) => [tf.reshape(x!, [...newSizes])],
+  abstractEval: ([x], { newSizes }) => {
+    if (shapeSize(newSizes) !== x!.size || newSizes.some((d) => !Number.isInteger(d) || d < 0))
+      throw new ShapeError(`reshape: cannot reshape an array of shape ${fmtShape(x!.shape)} (${x!.size} elements) to ${fmtShape(newSizes)}`);
+    return [new ShapedArray(newSizes, x!.dtype, x!.weakType)];
+  },
+  jvp: ([x], [t], params) => [[bind1(reshapeP, [x!], params)], [isZero(t) ? new Zero(new ShapedArray(params.newSizes, t.aval.dtype)) : bind1(reshapeP, [t!], params)]],
+  transpose: ([ct], [x]) => {
+    const aval = (x as UndefPrimal).aval;
+    return [isZero(ct) ? zeroLike(aval) : reshape(ct!, aval.shape)];
+  },
+  printParams: ({ newSizes }) => `[new_sizes=(${newSizes.join(', ')}${newSizes.length === 1 ? ',' : ''})]`,
+});
+
+/** Params of `broadcast_in_dim`. @category Primitives */
+export interface BroadcastInDimParams {
+  /** The output shape. */
+  readonly shape: readonly number[];
+  /** For each operand dim, the output dim it maps to (increasing). */
+  readonly broadcastDimensions: readonly number[];
+}
+
+/** `broadcast_in_dim`: JAX's broadcast, operand dims mapped to `broadcastDimensions`. @category Primitives */
+export const broadcastInDimP: Primitive<BroadcastInDimParams> = definePrimitive<BroadcastInDimParams>({
+  name: 'broadcast_in_dim',
+  impl: ([x], { shape, broadcastDimensions }) => {
+    const expanded = new globalThis.Array<number>(shape.length).fill(1);
+    broadcastDimensions.forEach((d, i) => (expanded[d] = x!.shape[i]!));
+    return [tileTo(tf.reshape(x!, expanded), shape)];
+  },
+  abstractEval: ([x], { shape, broadcastDimensions }) => {
+    const bad =
+      broadcastDimensions.length !== x!.ndim ||
+      broadcastDimensions.some((d, i) => d < 0 || d >= shape.length || (i > 0 && d <= broadcastDimensions[i - 1]!)) ||
+      broadcastDimensions.some((d, i) => x!.shape[i] !== 1 && x!.shape[i] !== shape[d]);
+    if (bad)
+      throw new ShapeError(
+        `broadcast_in_dim: cannot broadcast shape ${fmtShape(x!.shape)} to ${fmtShape(shape)} with broadcast_dimensions ${fmtShape(broadcastDimensions)}`,
+      );
+    return [new ShapedArray(shape, x!.dtype, x!.weakType)];
+  },
+  jvp: ([x], [t], params) => [[bind1(broadcastInDimP, [x!], params)], [isZero(t) ? new Zero(new ShapedArray(params.shape, t.aval.dtype)) : bind1(broadcastInDimP, [t!], params)]],
+  transpose: ([ct], [x], { shape, broadcastDimensions }) => {
+    const aval = (x as UndefPrimal).aval;
+    if (isZero(ct)) return [zeroLike(aval)];
+    const sumDims = shape.map((_, i) => i).filter((i) => !broadcastDimensions.includes(i));
+    broadcastDimensions.forEach((d, i) => {
+      if (aval.shape[i] === 1 && shape[d] !== 1) sumDims.push(d);
+    });
+    const summed = reduceSum(ct!, sumDims.sort((a, b) => a - b));
+    return [reshape(summed, aval.shape)];
+  },
+  printParams: ({ shape, broadcastDimensions }) => `[broadcast_dimensions=(${broadcastDimensions.join(', ')}${broadcastDimensions.length === 1 ? ',' : ''}) shape=(${shape.join(', ')}${shape.length === 1 ? ',' : ''})]`,
+});
+
+// tf.broadcastTo goes through Tile, which is rank-limited; merge runs first.
+function tileTo(x: tf.Tensor, shape: readonly number[]): tf.Tensor {
+  if (sameShape(x.shape, shape)) return tf.clone(x);
+  if (shape.length <= 6) return tf.broadcastTo(x, [...shape]);
+  const cls = shape.map((d, i) => (x.shape[i] === d ? 'f' : 'b'));
+  const inS: number[] = [];
+  const outS: number[] = [];
+  shape.forEach((d, i) => {
+    if (i > 0 && cls[i] === cls[i - 1]) {
+      inS[inS.length - 1]! *= x.shape[i]!;
+      outS[outS.length - 1]! *= d;
+    } else {
+      inS.push(x.shape[i]!);
+      outS.push(d);
+    }
+  });
+  return tf.tidy(() => tf.reshape(tf.broadcastTo(tf.reshape(x, inS), outS), [...shape]));
+}
+
+/** Params of `transpose`. @category Primitives */
+export interface TransposeParams {
+  /** Output dim `i` is input dim `permutation[i]`. */
+  readonly permutation: readonly number[];
+}
+
+/** `transpose`: permutes the axes. @category Primitives */
+export const transposeP: Primitive<TransposeParams> = definePrimitive<TransposeParams>({
+  name: 'transpose',
+  impl: ([x], { permutation }) => [transposeGuarded(x!, permutation)],
+  abstractEval: ([x], { permutation }) => {
+    const sorted = [...permutation].sort((a, b) => a - b);
+    if (permutation.length !== x!.ndim || sorted.some((p, i) => p !== i))
+      throw new AxisError(`transpose: axes ${fmtShape(permutation)} are not a permutation of the ${x!.ndim} axes of an array of shape ${fmtShape(x!.shape)}`);
+    return [new ShapedArray(permutation.map((p) => x!.shape[p]!), x!.dtype, x!.weakType)];
+  },
+  jvp: ([x], [t], params) => {
+    const out = bind1(transposeP, [x!], params);
+    return [[out], [isZero(t) ? zeroLike(out) : bind1(transposeP, [t!], params)]];
+  },
+  transpose: ([ct], [x], { permutation }) => {
+    if (isZero(ct)) return [zeroLike((x as UndefPrimal).aval)];
+    const inv = new globalThis.Array<number>(permutation.length);
+    permutation.forEach((p, i) => (inv[p] = i));
+    return [transpose(ct!, inv)];
+  },
+});
+
+/** Params of the reductions. @category Primitives */
+export interface ReduceParams {
+  /** The axes reduced (sorted, non-negative). */
+  readonly axes: readonly number[];
+}
+
+/** Checks reduction axes against the rank. @internal */
+export function checkAxes(name: string, x: ShapedArray, axes: readonly number[]): void {
+  for (const a of axes)
+    if (!Number.isInteger(a) || a < 0 || a >= x.ndim) throw new AxisError(`${name}: axis ${a} is out of range for an array of rank ${x.ndim} (shape ${fmtShape(x.shape)})`);
+  if (new Set(axes).size !== axes.length) throw new AxisError(`${name}: repeated axis in ${fmtShape(axes)}`);
+}
+
+/** `reduce_sum` over `axes`. @category Primitives */
+export const reduceSumP: Primitive<ReduceParams> = definePrimitive<ReduceParams>({
+  name: 'reduce_sum',
+  impl: ([x], { axes }) => [reduction('reduce_sum', x!, axes, (t, ax) => tf.sum(t, ax))],
+  abstractEval: ([x], { axes }) => {
+    checkDType('reduce_sum', x!, NUMERIC);
+    checkAxes('reduce_sum', x!, axes);
+    return [new ShapedArray(x!.shape.filter((_, i) => !axes.includes(i)), x!.dtype, x!.weakType)];
+  },
+  jvp: ([x], [t], params) => {
+    const out = bind1(reduceSumP, [x!], params);
+    return [[out], [isZero(t) ? zeroLike(out) : bind1(reduceSumP, [t!], params)]];
+  },
+  transpose: ([ct], [x], { axes }) => {
+    const aval = (x as UndefPrimal).aval;
+    if (isZero(ct)) return [zeroLike(aval)];
+    const kept = aval.shape.map((_, i) => i).filter((i) => !axes.includes(i));
+    return [bind1(broadcastInDimP, [ct!], { shape: aval.shape, broadcastDimensions: kept })];
+  },
+});
+
+// ---- wrappers and helpers ---------------------------------------------------
+
+/** @internal */
+export const reshape = (x: Array, shape: readonly number[]): Array => (sameShape(x.aval.shape, shape) ? x : bind1(reshapeP, [x], { newSizes: [...shape] }));
+/** @internal */
+export const transpose = (x: Array, permutation: readonly number[]): Array =>
+  permutation.every((p, i) => p === i) ? x : bind1(transposeP, [x], { permutation: [...permutation] });
+/** @internal */
+export const reduceSum = (x: Array, axes: readonly number[]): Array => (axes.length === 0 ? x : bind1(reduceSumP, [x], { axes: [...axes] }));
+
+/** @internal Broadcasts `x` to `shape` with NumPy's trailing alignment. */
+export function broadcastInDimTo(x: Array, shape: readonly number[]): Array {
+  if (sameShape(x.aval.shape, shape)) return x;
+  const off = shape.length - x.ndim;
+  return bind1(broadcastInDimP, [x], { shape: [...shape], broadcastDimensions: x.aval.shape.map((_, i) => i + off) });
+}
+
+/**
+ * Sums a cotangent of a broadcast result down to the input's shape (the
+ * transpose of NumPy broadcasting).
+ *
+ * @internal
+ */
+export function unbroadcast(ct: Array, aval: ShapedArray): Array {
+  if (sameShape(ct.aval.shape, aval.shape)) return ct;
+  const off = ct.ndim - aval.ndim;
+  const axes: number[] = [];
+  for (let i = 0; i < ct.ndim; i++) if (i < off || (aval.shape[i - off] === 1 && ct.aval.shape[i] !== 1)) axes.push(i);
+  return reshape(reduceSum(ct, axes), aval.shape);
+}
+
+/** A materialized zero array for an aval (symbolic zeros stay symbolic wherever possible). @internal */
+export function zeros(aval: ShapedArray): Array {
+  return bind1(broadcastInDimP, [scalarLike(0, aval.withWeak(false))], { shape: aval.shape, broadcastDimensions: [] });
+}
+
+/** A tangent as an array: symbolic zeros are materialized. @internal */
+export function instantiate(t: MaybeZero): Array {
+  return t instanceof Zero ? zeros(t.aval) : t;
+}
