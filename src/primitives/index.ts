@@ -5,3 +5,4 @@
  */
 export * from './elementwise.js';
 export * from './structural.js';
+export * from './indexing.js';
