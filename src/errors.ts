@@ -111,6 +111,19 @@ export class UnregisteredClassError extends TfjaxError {}
 export class TracerError extends TfjaxError {}
 
 /**
+ * An argument to a transform is not one it can take: `argnums` out of range,
+ * options that contradict each other.
+ *
+ * @example
+ * ```ts
+ * import { ArgumentError, grad, np } from 'tfjax';
+ * try { grad((x: np.Array) => x.sum(), { argnums: 3 })(np.ones([2])); } catch (e) { console.log(e instanceof ArgumentError); }
+ * ```
+ * @category Errors
+ */
+export class ArgumentError extends TfjaxError {}
+
+/**
  * The backend cannot do what was asked (a synchronous read on WebGPU, a rank it
  * cannot handle, a backend that failed to start).
  *

@@ -20,5 +20,10 @@ export { bind, bind1, MainTrace, Trace, Tracer } from './core/trace.js';
 export { Var, Lit, JaxprEqn, Jaxpr, ClosedJaxpr, typecheckJaxpr, evalJaxpr, type Atom } from './core/jaxpr.js';
 export { JaxprTracer, JaxprTrace } from './core/makeJaxpr.js';
 export { makeJaxpr } from './transforms/makeJaxpr.js';
+export { jvp, JVPTracer, type ArraysOfArgs } from './transforms/jvp.js';
+export { linearize, type Disposable } from './transforms/linearize.js';
+export { vjp, vjpWithAux, linearTranspose } from './transforms/vjp.js';
+export { grad, valueAndGrad, type GradOptions } from './transforms/grad.js';
+export { stopGradient } from './transforms/stopGradient.js';
 
 await ready();

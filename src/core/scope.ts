@@ -8,6 +8,8 @@
 import * as tf from '../backend/tf.js';
 import { ConcreteArray } from './concrete.js';
 
+let depth = 0;
+
 /**
  * Runs `fn` in a tfjs scope and keeps only the concrete arrays in its result
  * (found by walking arrays and plain objects); every other tensor made inside is
@@ -18,15 +20,29 @@ import { ConcreteArray } from './concrete.js';
  * @internal
  */
 export function scoped<T>(fn: () => T): T {
+  // Only the outermost scope frees: an inner one may return tracers whose
+  // values (a JVPTracer's primal, a jaxpr's constants) are concrete arrays made
+  // inside it, which the outer computation still reads.
+  if (depth > 0) {
+    depth++;
+    try {
+      return fn();
+    } finally {
+      depth--;
+    }
+  }
   const engine = tf.engine();
   engine.startScope('tfjax');
   const scopeId = engine.state.activeScope.id;
   let result: T;
+  depth++;
   try {
     result = fn();
   } catch (e) {
     engine.endScope();
     throw e;
+  } finally {
+    depth--;
   }
   const keep: tf.Tensor[] = [];
   const seen = new Set<tf.Tensor>();

@@ -49,7 +49,6 @@ function inferNested(data: NestedNumbers): { shape: number[]; flat: number[]; dt
     probe = (probe as readonly NestedNumbers[])[0] ?? 0;
   }
   const flat: number[] = [];
-  let sawFloat = false;
   let sawNumber = false;
   const rec = (x: NestedNumbers, dim: number, path: string): void => {
     if (dim === shape.length) {
@@ -57,7 +56,6 @@ function inferNested(data: NestedNumbers): { shape: number[]; flat: number[]; dt
       if (typeof x === 'boolean') flat.push(x ? 1 : 0);
       else if (typeof x === 'number') {
         sawNumber = true;
-        if (!Number.isInteger(x)) sawFloat = true;
         flat.push(x);
       } else throw new DTypeError(`np.array: expected numbers or booleans, got ${typeof x} at ${path}`);
       return;
@@ -67,7 +65,8 @@ function inferNested(data: NestedNumbers): { shape: number[]; flat: number[]; dt
     (x as readonly NestedNumbers[]).forEach((e, i) => rec(e, dim + 1, `${path}[${i}]`));
   };
   rec(data, 0, 'data');
-  const dtype: DType = sawFloat ? 'float32' : sawNumber ? 'int32' : flat.length === 0 ? 'float32' : 'bool';
+  // JS has one number type, so (as tfjs does) numbers give float32; ask for int32 with `dtype` or an Int32Array.
+  const dtype: DType = sawNumber || flat.length === 0 ? 'float32' : 'bool';
   return { shape, flat, dtype };
 }
 
@@ -82,7 +81,9 @@ function tensorOf(data: Exclude<ArrayInput, Array | tf.Tensor>, dtype: DType | u
 
 /**
  * A new array holding a copy of `data` (JAX's `jnp.array`). Dtype from the data:
- * booleans give bool, integers int32, anything else float32.
+ * booleans give bool; JS numbers give float32 (JS cannot tell `1` from `1.0`, so
+ * tfjax follows tfjs here, not Python); an `Int32Array` gives int32; pass
+ * `{ dtype: 'int32' }` for integer arrays from JS numbers.
  *
  * @param data - numbers, nested arrays, a typed array, a tfjs tensor or an array.
  * @param opts - `dtype` to convert to.

@@ -52,7 +52,8 @@ export const broadcastInDimP: Primitive<BroadcastInDimParams> = definePrimitive<
   impl: ([x], { shape, broadcastDimensions }) => {
     const expanded = new globalThis.Array<number>(shape.length).fill(1);
     broadcastDimensions.forEach((d, i) => (expanded[d] = x!.shape[i]!));
-    return [tileTo(tf.reshape(x!, expanded), shape)];
+    // tidy: the reshaped input is a temporary.
+    return [tf.tidy(() => tileTo(tf.reshape(x!, expanded), shape))];
   },
   abstractEval: ([x], { shape, broadcastDimensions }) => {
     const bad =
@@ -200,3 +201,11 @@ export function zeros(aval: ShapedArray): Array {
 export function instantiate(t: MaybeZero): Array {
   return t instanceof Zero ? zeros(t.aval) : t;
 }
+
+/** `stop_gradient`: the identity, with a zero tangent. @category Primitives */
+export const stopGradientP: Primitive<Record<string, never>> = definePrimitive<Record<string, never>>({
+  name: 'stop_gradient',
+  impl: ([x]) => [tf.clone(x!)],
+  abstractEval: ([x]) => [x!],
+  jvp: ([x]) => [[x!], [zeroLike(x!)]],
+});
