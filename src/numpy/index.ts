@@ -14,6 +14,7 @@ export { Array } from '../core/array.js';
 export type { ReduceOptions, NestedNumbers } from '../core/array.js';
 export type { DType } from '../core/dtype.js';
 export { array, asarray, type ArrayInput, type DTypeOptions } from './core.js';
+export * from './creation.js';
 export * from './elementwise.js';
 export * from './reductions.js';
 export * from './shape.js';

@@ -5,4 +5,5 @@
  */
 export * from './elementwise.js';
 export * from './structural.js';
+export * from './creation.js';
 export * from './indexing.js';
