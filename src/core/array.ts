@@ -1,5 +1,6 @@
 import type { DType } from './dtype.js';
 import type { ShapedArray } from './shapedArray.js';
+import type { Index } from '../numpy/indexing.js';
 
 /** The typed array a read returns for each dtype. */
 export type TypedArrayFor<D extends DType> = D extends 'float32' ? Float32Array : D extends 'int32' ? Int32Array : Uint8Array;
@@ -31,6 +32,7 @@ export interface ArrayMethods {
   max(x: Array, opts?: ReduceOptions): Array;
   min(x: Array, opts?: ReduceOptions): Array;
   astype(x: Array, dtype: DType): Array;
+  slice(x: Array, index: readonly Index[]): Array;
 }
 
 /**
@@ -162,6 +164,10 @@ export abstract class Array {
   /** The values converted to `dtype`. */
   astype(dtype: DType): Array {
     return m().astype(this, dtype);
+  }
+  /** NumPy indexing `this[...index]`, one entry per axis (see `np.slice`). */
+  slice(...index: Index[]): Array {
+    return m().slice(this, index);
   }
 
   /** The values as a typed array (row-major). Works on every backend. */

@@ -9,6 +9,7 @@ import { scoped } from '../core/scope.js';
 import { add, div, mul, neg, pow, sub } from './elementwise.js';
 import { mean, sum } from './reductions.js';
 import { reshape, transpose } from './shape.js';
+import { slice } from './indexing.js';
 
 export { Array } from '../core/array.js';
 export type { ReduceOptions, NestedNumbers } from '../core/array.js';
@@ -18,6 +19,7 @@ export * from './creation.js';
 export * from './elementwise.js';
 export * from './reductions.js';
 export * from './shape.js';
+export * from './indexing.js';
 
 installArrayMethods({
   add,
@@ -34,4 +36,5 @@ installArrayMethods({
   max: (x: Array): Array => x,
   min: (x: Array): Array => x,
   astype: (x, dtype) => scoped(() => convert(x, dtype)),
+  slice: (x, index) => slice(x, ...index),
 });

@@ -178,9 +178,11 @@ function tuple(xs: readonly number[]): string {
  *    the start indices.
  *
  * Both steps are linear primitives with rules, so the result is differentiable
- * and transposable again.
+ * and transposable again. Also used by `np.at(...)` to place an update.
+ *
+ * @internal
  */
-function sliceTranspose(ct: Array, aval: ShapedArray, p: SliceParams): Array {
+export function sliceTranspose(ct: Array, aval: ShapedArray, p: SliceParams): Array {
   const strides = stridesOf(p, aval.ndim);
   if (ct.size === 0) return zeros(aval.withWeak(false));
   let y = ct;
