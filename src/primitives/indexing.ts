@@ -219,6 +219,12 @@ function clampI(v: tf.Tensor, lo: number, hi: number): tf.Tensor {
   return tf.maximum(tf.minimum(v, i32(hi)), i32(lo));
 }
 
+/** `tf.where` (equal shapes) that is also right for bool branches (wasm's Select mishandles bool values). */
+function whereT(c: tf.Tensor, a: tf.Tensor, b: tf.Tensor): tf.Tensor {
+  if (a.dtype !== 'bool') return tf.where(c, a, b);
+  return tf.tidy(() => tf.cast(tf.where(c, tf.cast(a, 'int32'), tf.cast(b, 'int32')), 'bool'));
+}
+
 /** `tf.gather` along `axis` of a tensor of any rank, on a rank-3 view `[before, n, after]`. */
 function gatherAxis(x: tf.Tensor, idx: tf.Tensor, axis: number): tf.Tensor {
   const before = shapeSize(x.shape.slice(0, axis));
@@ -319,7 +325,7 @@ function dusKernel(x: tf.Tensor, u: tf.Tensor, starts: readonly tf.Tensor[]): tf
       const inWin = tf.logicalAnd(tf.greaterEqual(rel, i32(0)), tf.less(rel, i32(n)));
       mask = tf.reshape(tf.logicalAnd(tf.reshape(mask, [-1, 1]), tf.reshape(inWin, [1, d])), [-1]);
     });
-    return tf.reshape(tf.where(mask, tf.reshape(wide, [-1]), tf.reshape(x, [-1])), x.shape);
+    return tf.reshape(whereT(mask, tf.reshape(wide, [-1]), tf.reshape(x, [-1])), x.shape);
   });
 }
 
@@ -418,7 +424,7 @@ function gatherKernel(x: tf.Tensor, indices: tf.Tensor, { axis, mode }: GatherPa
     const after = shapeSize(x.shape.slice(axis + 1));
     const view = [before, indices.size, after];
     const v = tf.broadcastTo(tf.reshape(valid, [1, indices.size, 1]), view);
-    return tf.reshape(tf.where(v, tf.reshape(g, view), tf.zeros(view, x.dtype)), outShape);
+    return tf.reshape(whereT(v, tf.reshape(g, view), tf.zeros(view, x.dtype)), outShape);
   });
 }
 
@@ -431,7 +437,7 @@ function scatterAddKernel(x: tf.Tensor, indices: tf.Tensor, updates: tf.Tensor, 
     const after = shapeSize(x.shape.slice(axis + 1));
     const { idx, valid } = normIndices(indices, n, mode);
     let u = tf.reshape(updates, [before, k, after]);
-    if (valid !== null) u = tf.where(tf.broadcastTo(tf.reshape(valid, [1, k, 1]), u.shape), u, tf.zeros(u.shape, u.dtype));
+    if (valid !== null) u = whereT(tf.broadcastTo(tf.reshape(valid, [1, k, 1]), u.shape), u, tf.zeros(u.shape, u.dtype));
     // ScatterNd sums the updates of repeated indices (all backends, wasm included).
     const rows = before === 1 ? tf.reshape(u, [k, after]) : tf.reshape(tf.transpose(u, [1, 0, 2]), [k, before * after]);
     const scattered = tf.scatterND(tf.reshape(idx, [k, 1]), rows, [n, before * after]);
