@@ -131,8 +131,11 @@ async function installDawn(): Promise<void> {
   );
 }
 
-/** Browser: makes sure `navigator.gpu` gives an adapter, at the compatibility level if needed. */
-async function checkBrowserGpu(): Promise<void> {
+/**
+ * An existing `navigator.gpu` (browsers, or a Node setup that installed one): makes sure it
+ * gives an adapter, at the compatibility level if needed.
+ */
+async function checkExistingGpu(): Promise<void> {
   const gpu = navigatorGpu();
   if (!gpu) throw new BackendError('WebGPU is not available here: navigator.gpu is undefined.');
   const level = await probe(gpu);
@@ -149,7 +152,7 @@ async function prepare(): Promise<void> {
       state.install ??= installDawn();
       await state.install;
     } else {
-      await checkBrowserGpu();
+      await checkExistingGpu();
     }
     await import('@tensorflow/tfjs-backend-webgpu');
     if (!tf.findBackendFactory('webgpu')) {
