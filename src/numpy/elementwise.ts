@@ -68,13 +68,9 @@ function compare(prim: Primitive<NoParams>) {
       return bind1(prim, [a!, b!], NP);
     });
 }
-/** A logical op: operands promoted, converted to bool (`x != 0`), result bool. */
+/** A logical op: each operand converted to bool (`x != 0`), as JAX's `_logical_op`; result bool. */
 function logical(prim: Primitive<NoParams>) {
-  return (x: ArrayInput, y: ArrayInput): Array =>
-    run(() => {
-      const [a, b] = promote(x, y);
-      return bind1(prim, [toBool(a!), toBool(b!)], NP);
-    });
+  return (x: ArrayInput, y: ArrayInput): Array => run(() => bind1(prim, [toBool(toArray(x)), toBool(toArray(y))], NP));
 }
 
 /**
@@ -412,7 +408,7 @@ export const ceil = rounding(P.ceilP);
  * @example
  * ```ts
  * import { np } from 'tfjax';
- * console.log(np.round([0.5, 1.5, 2.5, -0.5]).tolist()); // [0, 2, 2, -0]
+ * console.log(np.round([0.5, 1.5, 2.5, -1.5]).tolist()); // [0, 2, 2, -2]
  * console.log(np.round(1.2345, 2).item()); // 1.23 (in float32)
  * ```
  * @category Elementwise

@@ -321,7 +321,11 @@ export const selectNP: Primitive<NoParams> = definePrimitive<NoParams>({
 function selectKernel(p: tf.Tensor, t: tf.Tensor, f: tf.Tensor): tf.Tensor {
   // tf.where broadcasts only in newer ranks; make shapes equal first.
   const shape = broadcastShapesT(p.shape, t.shape, f.shape);
-  return tf.tidy(() => tf.where(tf.broadcastTo(p, shape), tf.broadcastTo(t, shape), tf.broadcastTo(f, shape)));
+  return tf.tidy(() => {
+    // tfjs-backend-wasm's Select returns wrong values for bool branches; select their int32 casts.
+    if (t.dtype === 'bool') return tf.cast(tf.where(tf.broadcastTo(p, shape), tf.broadcastTo(tf.cast(t, 'int32'), shape), tf.broadcastTo(tf.cast(f, 'int32'), shape)), 'bool');
+    return tf.where(tf.broadcastTo(p, shape), tf.broadcastTo(t, shape), tf.broadcastTo(f, shape));
+  });
 }
 
 function broadcastShapesT(...s: number[][]): number[] {
