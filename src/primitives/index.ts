@@ -7,3 +7,4 @@ export * from './elementwise.js';
 export * from './structural.js';
 export * from './creation.js';
 export * from './indexing.js';
+export * from './dot.js';
