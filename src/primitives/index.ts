@@ -8,3 +8,5 @@ export * from './structural.js';
 export * from './creation.js';
 export * from './indexing.js';
 export * from './dot.js';
+export * from './reductions.js';
+export * from './shape.js';
