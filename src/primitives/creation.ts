@@ -78,6 +78,7 @@ function iotaKernel(dtype: DType, shape: readonly number[], dimension: number): 
     if (i < dimension) before *= d;
     else if (i > dimension) after *= d;
   });
+  if (before * n * after === 0) return tf.zeros([...shape], dtype);
   return tf.tidy(() => {
     const r = tf.range(0, n, 1, dtype as 'float32' | 'int32');
     if (before === 1 && after === 1) return tf.reshape(r, [...shape]);
