@@ -26,6 +26,7 @@ export { vjp, vjpWithAux, linearTranspose } from './transforms/vjp.js';
 export { grad, valueAndGrad, type GradOptions } from './transforms/grad.js';
 export { stopGradient } from './transforms/stopGradient.js';
 export { checkGrads, GradCheckError, type CheckGradsOptions } from './transforms/checkGrads.js';
+export { vmap, BatchTracer, type VmapOptions } from './transforms/vmap.js';
 export { jacfwd, jacrev, jacobian, hessian, type Jacobian, type JacobianOptions } from './transforms/derived.js';
 
 await ready();

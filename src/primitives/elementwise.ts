@@ -13,6 +13,7 @@ import type { DType } from '../core/dtype.js';
 import { definePrimitive, UndefPrimal, type MaybeZero, type Primitive } from '../core/primitive.js';
 import { sameShape, ShapedArray } from '../core/shapedArray.js';
 import { bind1 } from '../core/trace.js';
+import { broadcastBatch, vectorizedBatch } from './batching.js';
 import { elementwise } from './guard.js';
 import { ANY, binaryEval, checkDType, FLOAT, isZero, NUMERIC, scalarLike, unaryEval, zeroLike, type DTypeSet } from './helpers.js';
 import { broadcastInDimTo, unbroadcast } from './structural.js';
@@ -28,6 +29,7 @@ function unary(name: string, allowed: DTypeSet, kernel: (x: tf.Tensor) => tf.Ten
     name,
     impl: ([x]) => [elementwise(name, [x!], kernel)],
     abstractEval: unaryEval(name, allowed),
+    batch: vectorizedBatch(() => prim),
     jvp: ([x], [t]) => {
       const out = bind1(prim, [x!], P);
       if (dfdx === undefined || isZero(t)) return [[out], [zeroLike(out)]];
@@ -42,6 +44,7 @@ export const negP: Primitive<NoParams> = definePrimitive<NoParams>({
   name: 'neg',
   impl: ([x]) => [elementwise('neg', [x!], tf.neg)],
   abstractEval: unaryEval('neg', NUMERIC),
+  batch: vectorizedBatch(() => negP),
   jvp: ([x], [t]) => [[neg(x!)], [isZero(t) ? t : neg(t!)]],
   transpose: ([ct]) => [isZero(ct) ? ct : neg(ct!)],
 });
@@ -95,6 +98,7 @@ export const notP: Primitive<NoParams> = definePrimitive<NoParams>({
   name: 'not',
   impl: ([x]) => [elementwise('not', [x!], tf.logicalNot)],
   abstractEval: unaryEval('not', ['bool']),
+  batch: vectorizedBatch(() => notP),
   jvp: ([x]) => {
     const y = logicalNot(x!);
     return [[y], [zeroLike(y)]];
@@ -105,6 +109,7 @@ export const isFiniteP: Primitive<NoParams> = definePrimitive<NoParams>({
   name: 'is_finite',
   impl: ([x]) => [elementwise('is_finite', [x!], tf.isFinite)],
   abstractEval: unaryEval('is_finite', FLOAT, 'bool'),
+  batch: vectorizedBatch(() => isFiniteP),
   jvp: ([x]) => {
     const y = isFinite(x!);
     return [[y], [zeroLike(y)]];
@@ -128,6 +133,7 @@ function ctFor(ct: MaybeZero, arg: Array | UndefPrimal): MaybeZero | null {
 export const addP: Primitive<NoParams> = definePrimitive<NoParams>({
   name: 'add',
   impl: binaryImpl('add', tf.add),
+  batch: broadcastBatch(() => addP),
   abstractEval: binaryEval('add', NUMERIC),
   jvp: ([x, y], [tx, ty]) => {
     const out = add(x!, y!);
@@ -140,6 +146,7 @@ export const addP: Primitive<NoParams> = definePrimitive<NoParams>({
 export const subP: Primitive<NoParams> = definePrimitive<NoParams>({
   name: 'sub',
   impl: binaryImpl('sub', tf.sub),
+  batch: broadcastBatch(() => subP),
   abstractEval: binaryEval('sub', NUMERIC),
   jvp: ([x, y], [tx, ty]) => {
     const out = sub(x!, y!);
@@ -152,6 +159,7 @@ export const subP: Primitive<NoParams> = definePrimitive<NoParams>({
 export const mulP: Primitive<NoParams> = definePrimitive<NoParams>({
   name: 'mul',
   impl: binaryImpl('mul', tf.mul),
+  batch: broadcastBatch(() => mulP),
   abstractEval: binaryEval('mul', NUMERIC),
   jvp: ([x, y], [tx, ty]) => {
     const out = mul(x!, y!);
@@ -172,6 +180,7 @@ export const divP: Primitive<NoParams> = definePrimitive<NoParams>({
   impl: binaryImpl('div', (a, b) =>
     a.dtype === 'int32' ? tf.tidy(() => tf.cast(truncate(tf.div(tf.cast(a, 'float32'), tf.cast(b, 'float32'))), 'int32')) : tf.div(a, b),
   ),
+  batch: broadcastBatch(() => divP),
   abstractEval: binaryEval('div', NUMERIC),
   jvp: ([x, y], [tx, ty]) => {
     const out = div(x!, y!);
@@ -193,6 +202,7 @@ function truncate(t: tf.Tensor): tf.Tensor {
 export const powP: Primitive<NoParams> = definePrimitive<NoParams>({
   name: 'pow',
   impl: binaryImpl('pow', tf.pow),
+  batch: broadcastBatch(() => powP),
   abstractEval: binaryEval('pow', FLOAT),
   jvp: ([x, y], [tx, ty]) => {
     const out = pow(x!, y!);
@@ -215,6 +225,7 @@ function minmax(name: 'max' | 'min', kernel: (a: tf.Tensor, b: tf.Tensor) => tf.
     name,
     impl: binaryImpl(name, kernel),
     abstractEval: binaryEval(name, NUMERIC),
+    batch: broadcastBatch(() => prim),
     jvp: ([x, y], [tx, ty]) => {
       const out = bind1(prim, [x!, y!], P);
       const a = isZero(tx) ? tx : mul(tx!, balanced(x!, out, y!));
@@ -233,6 +244,7 @@ export const minP = minmax('min', tf.minimum);
 export const atan2P: Primitive<NoParams> = definePrimitive<NoParams>({
   name: 'atan2',
   impl: binaryImpl('atan2', tf.atan2),
+  batch: broadcastBatch(() => atan2P),
   abstractEval: binaryEval('atan2', FLOAT),
   jvp: ([x, y], [tx, ty]) => {
     const out = atan2(x!, y!);
@@ -248,6 +260,7 @@ function logical(name: string, kernel: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor
     name,
     impl: binaryImpl(name, kernel),
     abstractEval: binaryEval(name, ['bool']),
+    batch: broadcastBatch(() => prim),
     jvp: ([x, y]) => {
       const out = bind1(prim, [x!, y!], P);
       return [[out], [zeroLike(out)]];
@@ -265,6 +278,7 @@ function comparison(name: string, kernel: (a: tf.Tensor, b: tf.Tensor) => tf.Ten
     name,
     impl: binaryImpl(name, kernel),
     abstractEval: binaryEval(name, ANY, 'bool'),
+    batch: broadcastBatch(() => prim),
     jvp: ([x, y]) => {
       const out = bind1(prim, [x!, y!], P);
       return [[out], [zeroLike(out)]];
@@ -293,6 +307,7 @@ export const geP = comparison('ge', tf.greaterEqual);
  */
 export const selectNP: Primitive<NoParams> = definePrimitive<NoParams>({
   name: 'select_n',
+  batch: broadcastBatch(() => selectNP),
   impl: ([p, f, t]) => [elementwise('select_n', [p!, t!, f!], (pp, tt, ff) => selectKernel(pp, tt, ff))],
   abstractEval: ([p, f, t]) => {
     checkDType('select_n', p!, ['bool'], 'its predicate');
@@ -345,6 +360,7 @@ export const convertP: Primitive<{ newDType: DType; weakType: boolean }> = defin
   name: 'convert_element_type',
   impl: ([x], { newDType }) => [x!.dtype === newDType ? tf.clone(x!) : newDType === 'bool' ? tf.notEqual(x!, 0) : tf.cast(x!, newDType)],
   abstractEval: ([x], { newDType, weakType }) => [new ShapedArray(x!.shape, newDType, weakType)],
+  batch: vectorizedBatch(() => convertP),
   jvp: ([x], [t], params) => {
     const out = bind1(convertP, [x!], params);
     if (isZero(t) || params.newDType !== 'float32' || x!.dtype !== 'float32') return [[out], [zeroLike(out)]];

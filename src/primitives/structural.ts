@@ -12,6 +12,7 @@ import { definePrimitive, UndefPrimal, Zero, type MaybeZero, type Primitive } fr
 import { fmtShape, sameShape, shapeSize, ShapedArray } from '../core/shapedArray.js';
 import { bind1 } from '../core/trace.js';
 import { AxisError, ShapeError } from '../errors.js';
+import { moveaxis, reducerBatch, vectorizedBatch } from './batching.js';
 import { reduction, transposeGuarded } from './guard.js';
 import { isZero, NUMERIC, checkDType, scalarLike, zeroLike } from './helpers.js';
 
@@ -34,6 +35,10 @@ export const reshapeP: Primitive<ReshapeParams> = definePrimitive<ReshapeParams>
   transpose: ([ct], [x]) => {
     const aval = (x as UndefPrimal).aval;
     return [isZero(ct) ? zeroLike(aval) : reshape(ct!, aval.shape)];
+  },
+  batch: (_n, [x], [d], { newSizes }) => {
+    const v = moveaxis(x!, d!, 0);
+    return [[bind1(reshapeP, [v], { newSizes: [v.aval.shape[0]!, ...newSizes] })], [0]];
   },
   printParams: ({ newSizes }) => `[new_sizes=(${newSizes.join(', ')}${newSizes.length === 1 ? ',' : ''})]`,
 });
@@ -77,6 +82,16 @@ export const broadcastInDimP: Primitive<BroadcastInDimParams> = definePrimitive<
     const summed = reduceSum(ct!, sumDims.sort((a, b) => a - b));
     return [reshape(summed, aval.shape)];
   },
+  batch: (n, [x], [d], { shape, broadcastDimensions }) => {
+    // Put the batch axis right after the output dim of the operand dim before it, so the map stays increasing.
+    const b = d!;
+    const pos = b === 0 ? 0 : broadcastDimensions[b - 1]! + 1;
+    const dims = broadcastDimensions.map((bd) => (bd >= pos ? bd + 1 : bd));
+    dims.splice(b, 0, pos);
+    const out = [...shape];
+    out.splice(pos, 0, n);
+    return [[bind1(broadcastInDimP, [x!], { shape: out, broadcastDimensions: dims })], [pos]];
+  },
   printParams: ({ shape, broadcastDimensions }) => `[broadcast_dimensions=(${broadcastDimensions.join(', ')}${broadcastDimensions.length === 1 ? ',' : ''}) shape=(${shape.join(', ')}${shape.length === 1 ? ',' : ''})]`,
 });
 
@@ -115,6 +130,7 @@ export const transposeP: Primitive<TransposeParams> = definePrimitive<TransposeP
       throw new AxisError(`transpose: axes ${fmtShape(permutation)} are not a permutation of the ${x!.ndim} axes of an array of shape ${fmtShape(x!.shape)}`);
     return [new ShapedArray(permutation.map((p) => x!.shape[p]!), x!.dtype, x!.weakType)];
   },
+  batch: (_n, [x], [d], { permutation }) => [[bind1(transposeP, [x!], { permutation: [d!, ...permutation.map((p) => (p >= d! ? p + 1 : p))] })], [0]],
   jvp: ([x], [t], params) => {
     const out = bind1(transposeP, [x!], params);
     return [[out], [isZero(t) ? zeroLike(out) : bind1(transposeP, [t!], params)]];
@@ -149,6 +165,7 @@ export const reduceSumP: Primitive<ReduceParams> = definePrimitive<ReduceParams>
     checkAxes('reduce_sum', x!, axes);
     return [new ShapedArray(x!.shape.filter((_, i) => !axes.includes(i)), x!.dtype, x!.weakType)];
   },
+  batch: reducerBatch(() => reduceSumP),
   jvp: ([x], [t], params) => {
     const out = bind1(reduceSumP, [x!], params);
     return [[out], [isZero(t) ? zeroLike(out) : bind1(reduceSumP, [t!], params)]];
@@ -207,5 +224,6 @@ export const stopGradientP: Primitive<Record<string, never>> = definePrimitive<R
   name: 'stop_gradient',
   impl: ([x]) => [tf.clone(x!)],
   abstractEval: ([x]) => [x!],
+  batch: vectorizedBatch(() => stopGradientP),
   jvp: ([x]) => [[x!], [zeroLike(x!)]],
 });
