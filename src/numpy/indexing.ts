@@ -295,9 +295,14 @@ function indexArray(fn: string, indices: ArrayInput): Array {
     if (a.dtype !== 'int32') throw new DTypeError(`${fn}: indices must be integers (int32), got ${a.dtype} (${a.aval.toString()})`);
     return a;
   }
-  const flat = [indices].flat(Infinity) as unknown[];
+  const flat: unknown[] = [];
+  const walk = (v: unknown): void => {
+    if (globalThis.Array.isArray(v)) (v as unknown[]).forEach(walk);
+    else flat.push(v);
+  };
+  walk(indices);
   const bad = flat.find((v) => typeof v !== 'number' || !Number.isInteger(v));
-  if (bad !== undefined) throw new DTypeError(`${fn}: indices must be integers, got ${String(bad)}`);
+  if (bad !== undefined) throw new DTypeError(`${fn}: indices must be integers, got ${JSON.stringify(bad)}`);
   return toArray(typeof indices === 'number' ? indices : array(indices, { dtype: 'int32' }));
 }
 
@@ -308,6 +313,17 @@ function valueFor(fn: string, v: ArrayInput, x: Array, shape: readonly number[])
   if (b === undefined || !sameShape(b, shape))
     throw new BroadcastError(`${fn}: the value of shape ${fmtShape(a.shape)} cannot be broadcast to the indexed shape ${fmtShape(shape)}`);
   return S.broadcastInDimTo(a, shape);
+}
+
+const isEmpty = (p: Plan): boolean => p.outShape.some((d) => d === 0);
+
+/** An update of no elements: `x` unchanged, once `v` is checked to broadcast. */
+function checkEmpty(fn: string, v: ArrayInput, x: Array, shape: readonly number[]): Array {
+  const a = toArrayAs(v, x.dtype, false);
+  const b = broadcastShapes(a.aval.shape, shape);
+  if (b === undefined || !sameShape(b, shape))
+    throw new BroadcastError(`${fn}: the value of shape ${fmtShape(a.shape)} cannot be broadcast to the indexed shape ${fmtShape(shape)}`);
+  return x;
 }
 
 /** The shape `get` has before its final reshape (region shape, array dim replaced by the index's dims). */
@@ -389,6 +405,7 @@ export class At {
     return withInputs([v], () =>
       scoped(() => {
         const p = this.plan('set');
+        if (isEmpty(p)) return checkEmpty('np.at(...).set', v, this.x, p.outShape);
         return setPlanned(this.x, p, valueFor('np.at(...).set', v, this.x, p.outShape));
       }),
     );
@@ -399,6 +416,7 @@ export class At {
     return withInputs([v], () =>
       scoped(() => {
         const p = this.plan('add');
+        if (isEmpty(p)) return checkEmpty('np.at(...).add', v, this.x, p.outShape);
         return addPlanned(this.x, p, valueFor('np.at(...).add', v, this.x, p.outShape));
       }),
     );
@@ -412,6 +430,7 @@ export class At {
     return withInputs([v], () =>
       scoped(() => {
         const p = this.plan('mul');
+        if (isEmpty(p)) return checkEmpty('np.at(...).mul', v, this.x, p.outShape);
         if (this.x.dtype === 'bool') throw new DTypeError(`np.at(...).mul: not defined for bool arrays (convert with astype first)`);
         const cur = getPlanned(this.x, p);
         return setPlanned(this.x, p, E.mul(cur, valueFor('np.at(...).mul', v, this.x, p.outShape)));

@@ -28,7 +28,17 @@ import { instantiate, reshape, zeros } from './structural.js';
 
 // ---- slice --------------------------------------------------------------------
 
-/** Params of `slice` (JAX's `lax.slice`). @category Primitives */
+/**
+ * Params of `slice` (JAX's `lax.slice`).
+ *
+ * @example
+ * ```ts
+ * import type { primitives } from 'tfjax';
+ * const p: primitives.SliceParams = { startIndices: [0, 1], limitIndices: [2, 5], strides: [1, 2] };
+ * console.log(p.limitIndices); // [2, 5]
+ * ```
+ * @category Primitives
+ */
 export interface SliceParams {
   /** The first index taken along each dim. */
   readonly startIndices: readonly number[];
@@ -128,7 +138,18 @@ function checkIndexList(name: string, what: string, list: readonly number[], x: 
   if (list.some((v) => !Number.isInteger(v))) throw new ShapeError(`${name}: ${what} must be integers, got ${fmtShape(list)}`);
 }
 
-/** `slice`: the static strided window `x[start:limit:stride]` per dim (JAX's `lax.slice`). @category Primitives */
+/**
+ * `slice`: the static strided window `x[start:limit:stride]` per dim (JAX's
+ * `lax.slice`). Linear; its transpose places the cotangent into zeros.
+ *
+ * @example
+ * ```ts
+ * import { bind1, np, primitives } from 'tfjax';
+ * const y = bind1(primitives.sliceP, [np.arange(6)], { startIndices: [1], limitIndices: [6], strides: [2] });
+ * console.log(y.tolist()); // [1, 3, 5]
+ * ```
+ * @category Primitives
+ */
 export const sliceP: Primitive<SliceParams> = definePrimitive<SliceParams>({
   name: 'slice',
   impl: ([x], p) => [sliceKernel(x!, p.startIndices, p.limitIndices, stridesOf(p, x!.rank))],
@@ -236,7 +257,17 @@ function gatherAxis(x: tf.Tensor, idx: tf.Tensor, axis: number): tf.Tensor {
 
 // ---- dynamic_slice -----------------------------------------------------------------
 
-/** Params of `dynamic_slice`. @category Primitives */
+/**
+ * Params of `dynamic_slice`.
+ *
+ * @example
+ * ```ts
+ * import type { primitives } from 'tfjax';
+ * const p: primitives.DynamicSliceParams = { sliceSizes: [2, 2] };
+ * console.log(p.sliceSizes); // [2, 2]
+ * ```
+ * @category Primitives
+ */
 export interface DynamicSliceParams {
   /** The size of the window along each dim. */
   readonly sliceSizes: readonly number[];
@@ -256,6 +287,13 @@ function checkStarts(name: string, x: ShapedArray, starts: readonly ShapedArray[
  * int32 operands). As in JAX, each start is clamped to `[0, size - sliceSize]`
  * so the window stays inside the operand.
  *
+ * @example
+ * ```ts
+ * import { bind1, np, primitives } from 'tfjax';
+ * const start = np.array(4, { dtype: 'int32' });
+ * const y = bind1(primitives.dynamicSliceP, [np.arange(6), start], { sliceSizes: [3] });
+ * console.log(y.tolist()); // [3, 4, 5] (start 4 clamped to 3)
+ * ```
  * @category Primitives
  */
 export const dynamicSliceP: Primitive<DynamicSliceParams> = definePrimitive<DynamicSliceParams>({
@@ -334,6 +372,13 @@ function dusKernel(x: tf.Tensor, u: tf.Tensor, starts: readonly tf.Tensor[]): tf
  * `starts` replaced by `update`. Starts are clamped to `[0, size - updateSize]`
  * as in JAX. Linear in `x` and `update` jointly.
  *
+ * @example
+ * ```ts
+ * import { bind1, np, primitives } from 'tfjax';
+ * const start = np.array(-1, { dtype: 'int32' });
+ * const y = bind1(primitives.dynamicUpdateSliceP, [np.zeros([4]), np.ones([2]), start], {});
+ * console.log(y.tolist()); // [1, 1, 0, 0] (start -1 clamped to 0)
+ * ```
  * @category Primitives
  */
 export const dynamicUpdateSliceP: Primitive<NoParams> = definePrimitive<NoParams>({
@@ -394,7 +439,17 @@ export const dynamicUpdateSliceP: Primitive<NoParams> = definePrimitive<NoParams
  */
 export type IndexMode = 'clip' | 'wrap' | 'fill';
 
-/** Params of `gather` and `scatter-add`. @category Primitives */
+/**
+ * Params of `gather` and `scatter-add`.
+ *
+ * @example
+ * ```ts
+ * import type { primitives } from 'tfjax';
+ * const p: primitives.GatherParams = { axis: 0, mode: 'clip' };
+ * console.log(p.mode); // clip
+ * ```
+ * @category Primitives
+ */
 export interface GatherParams {
   /** The operand axis the indices select along (non-negative). */
   readonly axis: number;
@@ -462,6 +517,13 @@ function checkGather(name: string, x: ShapedArray, idx: ShapedArray, { axis, mod
  * Indices are int32 and normalized on the device by `mode`. Linear in `x`;
  * its transpose is `scatter-add`.
  *
+ * @example
+ * ```ts
+ * import { bind1, np, primitives } from 'tfjax';
+ * const idx = np.array([2, -1, 9], { dtype: 'int32' });
+ * const y = bind1(primitives.gatherP, [np.array([10, 20, 30, 40]), idx], { axis: 0, mode: 'clip' });
+ * console.log(y.tolist()); // [30, 40, 40]
+ * ```
  * @category Primitives
  */
 export const gatherP: Primitive<GatherParams> = definePrimitive<GatherParams>({
@@ -487,6 +549,13 @@ export const gatherP: Primitive<GatherParams> = definePrimitive<GatherParams>({
  * accumulate). `updates` has the shape `gather` would return. Linear in `x` and
  * `updates`; the transpose of `gather`.
  *
+ * @example
+ * ```ts
+ * import { bind1, np, primitives } from 'tfjax';
+ * const idx = np.array([0, 0, 2], { dtype: 'int32' });
+ * const y = bind1(primitives.scatterAddP, [np.zeros([3]), idx, np.array([1, 2, 3])], { axis: 0, mode: 'clip' });
+ * console.log(y.tolist()); // [3, 0, 3]
+ * ```
  * @category Primitives
  */
 export const scatterAddP: Primitive<GatherParams> = definePrimitive<GatherParams>({
