@@ -175,7 +175,13 @@ export function promote(...xs: ArrayInput[]): Array[] {
  * @internal
  */
 export function withInputs<T>(inputs: readonly ArrayInput[], fn: () => T): T {
-  return inputs.some(needsUpload) ? scoped(fn) : fn();
+  if (inputs.some(needsUpload)) return scoped(fn);
+  const r = fn();
+  // An op that turned out to be the identity (a reshape to the same shape) still
+  // returns a handle of its own: clone when the result's tensor is an input's.
+  if (r instanceof ConcreteArray && inputs.some((x) => (x instanceof ConcreteArray ? x.tensor : x) === r.tensor))
+    return new ConcreteArray(tf.clone(r.tensor), r.aval.weakType) as T;
+  return r;
 }
 
 /** Normalizes an axis (negative counts from the end), with an AxisError naming `fnName`. @internal */
