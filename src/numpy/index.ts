@@ -10,6 +10,7 @@ import { add, div, mul, neg, pow, sub } from './elementwise.js';
 import { mean, sum } from './reductions.js';
 import { reshape, transpose } from './shape.js';
 import { slice } from './indexing.js';
+import { matmul } from './products.js';
 
 export { Array } from '../core/array.js';
 export type { ReduceOptions, NestedNumbers } from '../core/array.js';
@@ -20,6 +21,8 @@ export * from './elementwise.js';
 export * from './reductions.js';
 export * from './shape.js';
 export * from './indexing.js';
+export * from './products.js';
+export * from './einsum.js';
 
 installArrayMethods({
   add,
@@ -28,7 +31,7 @@ installArrayMethods({
   div,
   pow,
   neg,
-  matmul: (x: Array, _y: Array): Array => x,
+  matmul,
   reshape,
   transpose,
   sum,

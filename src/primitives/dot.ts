@@ -40,7 +40,17 @@ export type DotDimensionNumbers = readonly [
   batch: readonly [lhs: readonly number[], rhs: readonly number[]],
 ];
 
-/** Params of `dot_general`. @category Primitives */
+/**
+ * Params of `dot_general`.
+ *
+ * @example
+ * ```ts
+ * import type { primitives } from 'tfjax';
+ * const p: primitives.DotGeneralParams = { dimensionNumbers: [[[1], [0]], [[], []]], preferredElementType: 'float32' };
+ * console.log(p.dimensionNumbers[0]);
+ * ```
+ * @category Primitives
+ */
 export interface DotGeneralParams {
   /** Which dims are contracted and which are batch dims, on each side. */
   readonly dimensionNumbers: DotDimensionNumbers;
@@ -206,6 +216,13 @@ function transposeLhs(g: Array, x: ShapedArray, y: Array, dims: DotDimensionNumb
  * Bilinear, so its jvp is `dot(tx, y) + dot(x, ty)` and each operand's transpose
  * is a `dot_general` of the cotangent with the other operand.
  *
+ * @example
+ * ```ts
+ * import { bind1, np, primitives } from 'tfjax';
+ * const x = np.array([[1, 2], [3, 4]], { dtype: 'float32' });
+ * const y = bind1(primitives.dotGeneralP, [x, x], { dimensionNumbers: [[[1], [0]], [[], []]] });
+ * console.log(y.tolist()); // [[7, 10], [15, 22]]
+ * ```
  * @category Primitives
  */
 export const dotGeneralP: Primitive<DotGeneralParams> = definePrimitive<DotGeneralParams>({

@@ -8,5 +8,6 @@ export * from './structural.js';
 export * from './creation.js';
 export * from './indexing.js';
 export * from './dot.js';
+export * from './conv.js';
 export * from './reductions.js';
 export * from './shape.js';

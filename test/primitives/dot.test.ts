@@ -6,7 +6,7 @@
  * shape of the transposed program (no outer product), errors and leaks.
  */
 import { describe, expect, it } from 'vitest';
-import { AxisError, DTypeError, makeJaxpr, np, numTensors, primitives, ShapedArray, ShapeError, UndefPrimal, Zero } from '../../src/index.js';
+import { AxisError, checkGrads, DTypeError, makeJaxpr, np, numTensors, primitives, ShapedArray, ShapeError, UndefPrimal, Zero } from '../../src/index.js';
 import type { Array as TArray } from '../../src/core/array.js';
 import { scoped } from '../../src/core/scope.js';
 import type { DotDimensionNumbers } from '../../src/primitives/dot.js';
@@ -381,6 +381,18 @@ describe('dot_general transpose', () => {
     for (const e of j.jaxpr.eqns) for (const o of e.outBinders) expect(o.aval.size).toBeLessThanOrEqual(16 * 32);
     expect(j.outAvals[0]!.shape).toEqual([16, 32]);
   });
+});
+
+describe('dot_general through the transforms', () => {
+  for (const c of [CASES[4]!, CASES[5]!, CASES[6]!, CASES[12]!]) {
+    it(`${c.name}: checkGrads, both modes, second order`, async () => {
+      const rng = mulberry32(78);
+      const x = arr(randVals(rng, c.xs), c.xs);
+      const y = arr(randVals(rng, c.ys), c.ys);
+      await checkGrads((a: np.Array, b: np.Array) => dotGeneral(a, b, c.dims), [x, y], { order: 2 });
+      [x, y].forEach((t) => t.dispose());
+    });
+  }
 });
 
 describe('dot_general memory', () => {
