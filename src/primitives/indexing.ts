@@ -458,7 +458,9 @@ export interface GatherParams {
 }
 
 /** Normalized int32 indices (clamped into range) and, for `'fill'`, the mask of valid ones. */
-function normIndices(idx: tf.Tensor, n: number, mode: IndexMode): { idx: tf.Tensor; valid: tf.Tensor | null } {
+function normIndices(indices: tf.Tensor, n: number, mode: IndexMode): { idx: tf.Tensor; valid: tf.Tensor | null } {
+  // Flat, so the elementwise kernels below never see a rank above 1.
+  const idx = tf.reshape(indices, [indices.size]);
   if (mode === 'wrap') return { idx: tf.mod(tf.add(tf.mod(idx, i32(n)), i32(n)), i32(n)), valid: null };
   const wrapped = tf.where(tf.less(idx, i32(0)), tf.add(idx, i32(n)), idx);
   const clamped = clampI(wrapped, 0, n - 1);
@@ -472,7 +474,7 @@ function gatherKernel(x: tf.Tensor, indices: tf.Tensor, { axis, mode }: GatherPa
   if (shapeSize(outShape) === 0 || n === 0) return tf.zeros(outShape, x.dtype);
   return tf.tidy(() => {
     const { idx, valid } = normIndices(indices, n, mode);
-    const g = gatherAxis(x, idx, axis);
+    const g = tf.reshape(gatherAxis(x, idx, axis), outShape);
     if (valid === null) return g;
     // [before, k, after] view: zero the rows of invalid indices.
     const before = shapeSize(x.shape.slice(0, axis));

@@ -447,6 +447,14 @@ describe('np.at', () => {
     expect(gv.tolist()).toEqual([2, 2]);
     const ga = grad((b: Array) => np.sum(np.mul(np.at(x, 1).add(np.sum(b)), w)))(v);
     expect(ga.tolist()).toEqual([2, 2]);
+    // Second order: grad of <grad f, w> for f = sum(take(x, idx)^3) is 6 c_j w_j x_j (c_j = count of j in idx).
+    const i2 = ints([0, 2, 2, -1]);
+    const f = (a: Array): Array => {
+      const g = np.take(a, i2);
+      return np.sum(np.mul(np.mul(g, g), g));
+    };
+    const h = grad((a: Array) => np.sum(np.mul(grad(f)(a), w)))(x);
+    expect(h.tolist()).toEqual([6 * 1 * 1 * 1, 0, 6 * 2 * 3 * 3, 6 * 1 * 4 * 4]);
     const jaxpr = makeJaxpr((a: Array, i: Array) => np.at(a, i).add(1))(x, idx);
     expect(jaxpr.toString()).toContain('scatter-add');
   });

@@ -455,6 +455,12 @@ describe('gather', () => {
     const y = P.gather(x, idx, 3, 'clip');
     expect(y.ndim).toBe(8);
     expectClose(y, refGather(xr, { shape: [2, 3], data: Float64Array.from(raw) }, 3, 'clip'));
+    // Indices of rank 7 (normalized flat), every mode.
+    const [x2, xr2] = rand(rng, [5, 2]);
+    const raw7 = [4, -1, 6, -7, 0, 2, 9, -3, 1, 5, -6, 3, 2, 2, 0, -2];
+    const idx7 = ints(raw7, [2, 2, 1, 2, 1, 2, 1]);
+    for (const mode of modes)
+      expectClose(P.gather(x2, idx7, 0, mode), refGather(xr2, { shape: [2, 2, 1, 2, 1, 2, 1], data: Float64Array.from(raw7) }, 0, mode));
   });
 
   it('jvp and transpose (scatter-add) for every mode', () => {
