@@ -12,6 +12,7 @@ export { ready, setBackend, getBackend, numTensors, memoryBytes, type BackendNam
 export * as np from './numpy/index.js';
 export * as tree from './tree/index.js';
 export * as primitives from './primitives/index.js';
+export * as random from './random/index.js';
 export { ShapedArray } from './core/shapedArray.js';
 export type { DType } from './core/dtype.js';
 export { ConcreteArray } from './core/concrete.js';
@@ -26,6 +27,7 @@ export { vjp, vjpWithAux, linearTranspose } from './transforms/vjp.js';
 export { grad, valueAndGrad, type GradOptions } from './transforms/grad.js';
 export { stopGradient } from './transforms/stopGradient.js';
 export { checkGrads, GradCheckError, type CheckGradsOptions } from './transforms/checkGrads.js';
+export { jit, jitP, type Jitted, type JitOptions, type JitParams } from './transforms/jit.js';
 export { vmap, BatchTracer, type VmapOptions } from './transforms/vmap.js';
 export { jacfwd, jacrev, jacobian, hessian, type Jacobian, type JacobianOptions } from './transforms/derived.js';
 

@@ -13,7 +13,7 @@ import { fmtShape, sameShape, shapeSize, ShapedArray } from '../core/shapedArray
 import { bind1 } from '../core/trace.js';
 import { AxisError, ShapeError } from '../errors.js';
 import { moveaxis, reducerBatch, vectorizedBatch } from './batching.js';
-import { reduction, transposeGuarded } from './guard.js';
+import { MAX_KERNEL_RANK, mergeRuns, reduction, transposeGuarded } from './guard.js';
 import { isZero, NUMERIC, checkDType, scalarLike, zeroLike } from './helpers.js';
 
 /** Params of `reshape`. @category Primitives */
@@ -98,6 +98,7 @@ export const broadcastInDimP: Primitive<BroadcastInDimParams> = definePrimitive<
 // tf.broadcastTo goes through Tile, which is rank-limited; merge runs first.
 function tileTo(x: tf.Tensor, shape: readonly number[]): tf.Tensor {
   if (sameShape(x.shape, shape)) return tf.clone(x);
+  if (shapeSize(shape) === 0) return tf.zeros([...shape], x.dtype); // tf.broadcastTo mishandles size-0 dims
   if (shape.length <= 6) return tf.broadcastTo(x, [...shape]);
   const cls = shape.map((d, i) => (x.shape[i] === d ? 'f' : 'b'));
   const inS: number[] = [];
@@ -159,7 +160,7 @@ export function checkAxes(name: string, x: ShapedArray, axes: readonly number[])
 /** `reduce_sum` over `axes`. @category Primitives */
 export const reduceSumP: Primitive<ReduceParams> = definePrimitive<ReduceParams>({
   name: 'reduce_sum',
-  impl: ([x], { axes }) => [reduction('reduce_sum', x!, axes, (t, ax) => tf.sum(t, ax))],
+  impl: ([x], { axes }) => [sumGuarded(x!, axes)],
   abstractEval: ([x], { axes }) => {
     checkDType('reduce_sum', x!, NUMERIC);
     checkAxes('reduce_sum', x!, axes);
@@ -177,6 +178,19 @@ export const reduceSumP: Primitive<ReduceParams> = definePrimitive<ReduceParams>
     return [bind1(broadcastInDimP, [ct!], { shape: aval.shape, broadcastDimensions: kept })];
   },
 });
+
+// Runs of reduced and kept axes can alternate into more dims than the rank guard
+// merges to 6; sums are separable, so then one axis is summed at a time.
+function sumGuarded(x: tf.Tensor, axes: readonly number[]): tf.Tensor {
+  const kernel = (t: tf.Tensor, ax: number[]): tf.Tensor => tf.sum(t, ax);
+  const live = x.shape.map((d) => d !== 1);
+  const runs = mergeRuns(
+    x.shape.filter((_, i) => live[i]),
+    x.shape.map((_, i) => axes.includes(i)).filter((_, i) => live[i]),
+  );
+  if (runs.shape.length <= MAX_KERNEL_RANK) return reduction('reduce_sum', x, axes, kernel);
+  return tf.tidy(() => [...axes].sort((a, b) => b - a).reduce((y, a) => reduction('reduce_sum', y, [a], kernel), x));
+}
 
 // ---- wrappers and helpers ---------------------------------------------------
 

@@ -8,7 +8,8 @@
  */
 import type { Array } from '../core/array.js';
 import { constant } from '../core/concrete.js';
-import { Lit, type Jaxpr, type Var } from '../core/jaxpr.js';
+import { Lit, type Jaxpr, type JaxprEqn, type Var } from '../core/jaxpr.js';
+import { bind } from '../core/trace.js';
 import { UndefPrimal, Zero, type MaybeZero } from '../core/primitive.js';
 import { TfjaxError } from '../errors.js';
 import { add } from '../primitives/elementwise.js';
@@ -20,13 +21,28 @@ import { add } from '../primitives/elementwise.js';
  *
  * @internal
  */
-export function backwardPass(jaxpr: Jaxpr, args: readonly (Array | UndefPrimal)[], cts: readonly MaybeZero[]): MaybeZero[] {
+export function backwardPass(jaxpr: Jaxpr, args: readonly (Array | UndefPrimal)[], cts: readonly MaybeZero[], evalKnown = false): MaybeZero[] {
   const primalEnv = new Map<Var, Array>();
   const ctEnv = new Map<Var, Array>();
   jaxpr.inBinders.forEach((v, i) => {
     const a = args[i]!;
     if (!(a instanceof UndefPrimal)) primalEnv.set(v, a);
   });
+  // A jaxpr that is linear only in some inputs (a jitted call's) first computes
+  // every equation whose inputs are all known; the rest is linear and transposed.
+  const known = new Set<JaxprEqn>();
+  if (evalKnown) {
+    for (const eqn of jaxpr.eqns) {
+      if (!eqn.inputs.every((a) => a instanceof Lit || primalEnv.has(a))) continue;
+      const outs = bind(
+        eqn.primitive,
+        eqn.inputs.map((a) => (a instanceof Lit ? constant(a.val, a.aval.dtype, a.aval.weakType) : primalEnv.get(a)!)),
+        eqn.params,
+      );
+      eqn.outBinders.forEach((v, i) => primalEnv.set(v, outs[i]!));
+      known.add(eqn);
+    }
+  }
   const addCt = (v: Var, ct: MaybeZero | null | undefined): void => {
     if (ct === null || ct === undefined || ct instanceof Zero) return;
     const prev = ctEnv.get(v);
@@ -37,6 +53,7 @@ export function backwardPass(jaxpr: Jaxpr, args: readonly (Array | UndefPrimal)[
   });
   for (let e = jaxpr.eqns.length - 1; e >= 0; e--) {
     const eqn = jaxpr.eqns[e]!;
+    if (known.has(eqn)) continue;
     const ctsIn: MaybeZero[] = eqn.outBinders.map((v) => {
       const ct = ctEnv.get(v);
       ctEnv.delete(v);
