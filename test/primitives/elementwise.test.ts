@@ -396,8 +396,9 @@ describe('transpose rules by the dot-product identity', () => {
     dotProductCheck(bin(P.subP), [f(s8), f(s8b)], ['lin', 'lin'], NP, 20);
     dotProductCheck(bin(P.selectNP), [np.greater(f(s8), 0), f(s8), f(s8b)], ['fixed', 'lin', 'lin'], NP, 21);
     dotProductCheck(P.transposeP as Primitive<never>, [f(s8)], ['lin'], { permutation: [7, 6, 5, 4, 3, 2, 1, 0] }, 22);
-    // (Reduced and kept axes that alternate into more than 6 runs are beyond the rank guard: BackendError.)
     dotProductCheck(P.reduceSumP as Primitive<never>, [f([2, 3, 2, 2, 3, 2, 2, 2])], ['lin'], { axes: [1, 2, 5, 6] }, 23);
+    // Reduced and kept axes alternating into 7 runs.
+    dotProductCheck(P.reduceSumP as Primitive<never>, [f([2, 3, 2, 2, 3, 2, 2, 2])], ['lin'], { axes: [1, 3, 6] }, 26);
     dotProductCheck(P.broadcastInDimP as Primitive<never>, [f([3, 1, 2])], ['lin'], { shape: [2, 3, 2, 2, 2, 3, 2], broadcastDimensions: [1, 4, 6] }, 24);
     dotProductCheck(P.reshapeP as Primitive<never>, [f([2, 3, 2, 2, 1, 2, 2])], ['lin'], { newSizes: [3, 2, 2, 2, 2, 1, 2, 1] }, 25);
   });
