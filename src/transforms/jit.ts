@@ -247,13 +247,11 @@ export function jit<F extends (...args: never[]) => unknown>(f: F, opts: JitOpti
       return tree.unflatten(entry.outDef, outs);
     });
   };
+  Object.defineProperty(g, 'cacheSize', { get: () => cache.size });
   return Object.assign(g, {
     dispose: (): void => {
       for (const e of cache.values()) for (const c of e.consts) if (c instanceof ConcreteArray) c.tensor.dispose();
       cache.clear();
-    },
-    get cacheSize(): number {
-      return cache.size;
     },
   }) as unknown as Jitted<F>;
 }
