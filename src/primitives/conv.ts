@@ -24,8 +24,10 @@ import { bind1 } from '../core/trace.js';
 import { ShapeError } from '../errors.js';
 import { addTangents } from './elementwise.js';
 import { checkDType, FLOAT, isZero, zeroLike } from './helpers.js';
-import { rev } from './shape.js';
-import { transpose } from './structural.js';
+import { moveaxis, type BDim } from './batching.js';
+import { slice } from './indexing.js';
+import { concatenate, rev } from './shape.js';
+import { reshape, transpose } from './structural.js';
 
 /**
  * A pair of numbers, one per spatial dim (height, width).
@@ -213,6 +215,44 @@ function transposeRhs(ct: Array, lhs: Array, rhs: ShapedArray, p: ConvParams): M
 }
 
 /**
+ * The vmap rule (after JAX's `_conv_general_dilated_batch_rule`): a batched
+ * input folds the vmapped axis into N, a batched kernel folds it into O. When
+ * both are batched, JAX uses feature groups, which this primitive does not
+ * have: each of the `n` pairs is convolved on its own and the results stacked.
+ */
+function convBatch(n: number, x: Array, w: Array, dx: BDim, dw: BDim, p: ConvParams): [Array[], BDim[]] {
+  if (dx !== null && dw === null) {
+    const xs = moveaxis(x, dx, 0);
+    const [, N, H, W, C] = xs.aval.shape as [number, number, number, number, number];
+    const out = bind1(convGeneralDilatedP, [reshape(xs, [n * N, H, W, C]), w], p);
+    const [, Ho, Wo, O] = out.aval.shape as [number, number, number, number];
+    return [[reshape(out, [n, N, Ho, Wo, O])], [0]];
+  }
+  if (dx === null && dw !== null) {
+    const ws = moveaxis(w, dw, 3);
+    const [kh, kw, I, , O] = ws.aval.shape as [number, number, number, number, number];
+    const out = bind1(convGeneralDilatedP, [x, reshape(ws, [kh, kw, I, n * O])], p);
+    const [N, Ho, Wo] = out.aval.shape as [number, number, number, number];
+    return [[reshape(out, [N, Ho, Wo, n, O])], [3]];
+  }
+  const xs = moveaxis(x, dx!, 0);
+  const ws = moveaxis(w, dw!, 0);
+  const one = (a: Array, i: number): Array => {
+    const s = a.aval.shape;
+    return reshape(
+      slice(a, s.map((_, k) => (k === 0 ? i : 0)), s.map((d, k) => (k === 0 ? i + 1 : d))),
+      s.slice(1),
+    );
+  };
+  const outs: Array[] = [];
+  for (let i = 0; i < n; i++) {
+    const o = bind1(convGeneralDilatedP, [one(xs, i), one(ws, i)], p);
+    outs.push(reshape(o, [1, ...o.aval.shape]));
+  }
+  return [[outs.length === 1 ? outs[0]! : concatenate(outs, 0)], [0]];
+}
+
+/**
  * `conv_general_dilated` for 2-D NHWC inputs and HWIO kernels (JAX's
  * `lax.conv_general_dilated` with `('NHWC', 'HWIO', 'NHWC')`). Bilinear: the
  * jvp is `conv(tx, w) + conv(x, tw)`, and both transposes are convolutions.
@@ -243,6 +283,7 @@ export const convGeneralDilatedP: Primitive<ConvParams> = definePrimitive<ConvPa
     const wAval = (w as UndefPrimal).aval;
     return [null, isZero(ct) ? zeroLike(wAval) : transposeRhs(ct!, x!, wAval, params)];
   },
+  batch: (n, [x, w], [dx, dw], params) => convBatch(n, x!, w!, dx!, dw!, params),
   printParams: (p) =>
     `[dimension_numbers=('NHWC', 'HWIO', 'NHWC') feature_group_count=1 lhs_dilation=(${p.lhsDilation.join(', ')}) ` +
     `padding=((${p.padding[0].join(', ')}), (${p.padding[1].join(', ')})) rhs_dilation=(${p.rhsDilation.join(', ')}) window_strides=(${p.windowStrides.join(', ')})]`,

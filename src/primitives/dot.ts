@@ -17,6 +17,7 @@ import { definePrimitive, UndefPrimal, type MaybeZero, type Primitive } from '..
 import { fmtShape, shapeSize, ShapedArray } from '../core/shapedArray.js';
 import { bind1 } from '../core/trace.js';
 import { AxisError, DTypeError, ShapeError } from '../errors.js';
+import { moveaxis, type BDim } from './batching.js';
 import { addTangents } from './elementwise.js';
 import { transposeGuarded } from './guard.js';
 import { checkDType, isZero, NUMERIC, zeroLike } from './helpers.js';
@@ -212,6 +213,32 @@ function transposeLhs(g: Array, x: ShapedArray, y: Array, dims: DotDimensionNumb
 }
 
 /**
+ * The vmap rule (JAX's `_dot_general_batch_rule`): when both operands are
+ * batched, the vmapped axis becomes one more batch dim (moved to the front of
+ * both, so it is output dim 0); when one is, it is a free dim of that operand,
+ * and the output batch dim is where that free dim lands.
+ */
+function dotBatch(x: Array, y: Array, dx: BDim, dy: BDim, params: DotGeneralParams): [Array[], BDim[]] {
+  const [[lc, rc], [lb, rb]] = params.dimensionNumbers;
+  const shift = (ds: readonly number[], d: number): number[] => ds.map((a) => (a >= d ? a + 1 : a));
+  const pet = params.preferredElementType;
+  if (dx !== null && dy !== null) {
+    const xs = moveaxis(x, dx, 0);
+    const ys = moveaxis(y, dy, 0);
+    const plus1 = (ds: readonly number[]): number[] => ds.map((a) => a + 1);
+    return [[dotGeneral(xs, ys, [[plus1(lc), plus1(rc)], [[0, ...plus1(lb)], [0, ...plus1(rb)]]], pet)], [0]];
+  }
+  if (dx !== null) {
+    const [nlc, nlb] = [shift(lc, dx), shift(lb, dx)];
+    const out = dotGeneral(x, y, [[nlc, rc], [nlb, rb]], pet);
+    return [[out], [lb.length + freeDims(x.ndim, nlc, nlb).indexOf(dx)]];
+  }
+  const [nrc, nrb] = [shift(rc, dy!), shift(rb, dy!)];
+  const out = dotGeneral(x, y, [[lc, nrc], [lb, nrb]], pet);
+  return [[out], [lb.length + freeDims(x.ndim, lc, lb).length + freeDims(y.ndim, nrc, nrb).indexOf(dy!)]];
+}
+
+/**
  * `dot_general`: a tensor contraction with batch dims (JAX's `lax.dot_general`).
  * Bilinear, so its jvp is `dot(tx, y) + dot(x, ty)` and each operand's transpose
  * is a `dot_general` of the cotangent with the other operand.
@@ -242,6 +269,7 @@ export const dotGeneralP: Primitive<DotGeneralParams> = definePrimitive<DotGener
     const yAval = (y as UndefPrimal).aval;
     return [null, isZero(ct) ? zeroLike(yAval) : transposeLhs(ct!, yAval, x!, [[rc, lc], [rb, lb]], true)];
   },
+  batch: (_n, [x, y], [dx, dy], params) => dotBatch(x!, y!, dx!, dy!, params),
   printParams: ({ dimensionNumbers: [[lc, rc], [lb, rb]], preferredElementType }) =>
     `[dimension_numbers=((${tuple(lc)}, ${tuple(rc)}), (${tuple(lb)}, ${tuple(rb)})) preferred_element_type=${preferredElementType ?? 'None'}]`,
 });

@@ -5,7 +5,7 @@
  * spec errors, tracing, gradients and leaks.
  */
 import { describe, expect, it } from 'vitest';
-import { checkGrads, makeJaxpr, np, numTensors, ShapedArray, ShapeError } from '../../src/index.js';
+import { checkGrads, makeJaxpr, vmap, np, numTensors, ShapedArray, ShapeError } from '../../src/index.js';
 
 function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
@@ -91,6 +91,11 @@ function expectRef(got: np.Array, want: Ref, rtol = 1e-5, atol = 1e-5): void {
   const g = got.dataSync();
   for (let i = 0; i < want.v.length; i++)
     if (!(Math.abs(g[i]! - want.v[i]!) <= atol + rtol * Math.abs(want.v[i]!))) expect.fail(`element ${i}: got ${g[i]}, want ${want.v[i]}`);
+}
+
+const at3 = (r: Ref, i: number, j: number, k: number): number => r.v[(i * r.shape[1]! + j) * r.shape[2]! + k]!;
+function build1(shape: number[], f: (i: number) => number): Ref {
+  return { v: Float64Array.from({ length: shape[0]! }, (_, i) => f(i)), shape };
 }
 
 const CASES: [string, number[][]][] = [
@@ -224,6 +229,17 @@ describe('np.einsum tracing, gradients, memory', () => {
     const sq = toNp(rand([3, 3]));
     await checkGrads((x: np.Array) => np.einsum('ii->i', x), [sq], { order: 2 });
     await checkGrads((x: np.Array, y: np.Array) => np.einsum('...ij,...jk', x, y), [toNp(rand([2, 2, 3])), toNp(rand([3, 2]))], { order: 1 });
+  });
+  it('under vmap (batched and unbatched operands, diagonals)', () => {
+    const [a, b] = [rand([4, 2, 3]), rand([3, 5])];
+    const out = vmap((x: np.Array, y: np.Array) => np.einsum('ij,jk->ik', x, y), { inAxes: [0, null] })(toNp(a), toNp(b));
+    expectRef(out, refEinsum('bij,jk->bik', [a, b]));
+    const sq = rand([3, 3, 4]);
+    const d = vmap((x: np.Array) => np.einsum('ii->i', x), { inAxes: [2] })(toNp(sq));
+    expectRef(d, refEinsum('iib->bi', [sq]));
+    const t = vmap((x: np.Array) => np.trace(x, 1), { inAxes: [1] })(toNp(sq));
+    const tr = build1([3], (j) => at3(sq, 0, j, 1) + at3(sq, 1, j, 2) + at3(sq, 2, j, 3));
+    expectRef(t, tr);
   });
   it('does not leak', () => {
     const [a, b, c, sq] = [np.ones([2, 3]), np.ones([3, 4]), np.ones([4, 2]), np.ones([3, 3])];

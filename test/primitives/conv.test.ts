@@ -5,7 +5,7 @@
  * transposes by the dot-product identity; errors; leaks.
  */
 import { describe, expect, it } from 'vitest';
-import { checkGrads, DTypeError, makeJaxpr, np, numTensors, primitives, ShapedArray, ShapeError, UndefPrimal, Zero } from '../../src/index.js';
+import { checkGrads, DTypeError, vmap, makeJaxpr, np, numTensors, primitives, ShapedArray, ShapeError, UndefPrimal, Zero } from '../../src/index.js';
 import type { Array as TArray } from '../../src/core/array.js';
 import { scoped } from '../../src/core/scope.js';
 import type { ConvParams, Pair } from '../../src/primitives/conv.js';
@@ -285,6 +285,42 @@ describe('conv_general_dilated through the transforms', () => {
       await checkGrads((a: np.Array, b: np.Array) => convGeneralDilated(a, b, c.p), [x, w], { order: 2 });
       [x, w].forEach((t) => t.dispose());
     });
+  }
+});
+
+function take(v: Float64Array, shape: readonly number[], axis: number, i: number): Float64Array {
+  const outer = shape.slice(0, axis).reduce((n, d) => n * d, 1);
+  const inner = shape.slice(axis + 1).reduce((n, d) => n * d, 1);
+  const out = new Float64Array(outer * inner);
+  for (let o = 0; o < outer; o++) for (let k = 0; k < inner; k++) out[o * inner + k] = v[(o * shape[axis]! + i) * inner + k]!;
+  return out;
+}
+
+describe('conv_general_dilated under vmap', () => {
+  const B = 3;
+  for (const c of [CASES[3]!, CASES[8]!]) {
+    for (const [ax, aw] of [
+      [0, null],
+      [2, null],
+      [null, 0],
+      [null, 4],
+      [0, 0],
+      [4, 1],
+    ] as [number | null, number | null][]) {
+      it(`${c.name}: inAxes [${ax}, ${aw}]`, () => {
+        const rng = mulberry32(41);
+        const withB = (s: number[], a: number | null): number[] => (a === null ? s : [...s.slice(0, a), B, ...s.slice(a)]);
+        const xs = withB(c.xs, ax);
+        const ws = withB(c.ws, aw);
+        const [xv, wv] = [randVals(rng, xs), randVals(rng, ws)];
+        const [x, w] = [arr(xv, xs), arr(wv, ws)];
+        const out = vmap((a: np.Array, b: np.Array) => convGeneralDilated(a, b, c.p), { inAxes: [ax, aw] })(x, w);
+        const parts = [...Array(B).keys()].map((i) => refConv(ax === null ? xv : take(xv, xs, ax, i), c.xs, aw === null ? wv : take(wv, ws, aw, i), c.ws, c.p));
+        expect(out.shape).toEqual([B, ...parts[0]!.shape]);
+        expectClose(out.dataSync(), Float64Array.from(parts.flatMap((p) => Array.from(p.v))));
+        [x, w, out].forEach((t) => t.dispose());
+      });
+    }
   }
 });
 

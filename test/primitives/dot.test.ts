@@ -6,7 +6,7 @@
  * shape of the transposed program (no outer product), errors and leaks.
  */
 import { describe, expect, it } from 'vitest';
-import { AxisError, checkGrads, DTypeError, makeJaxpr, np, numTensors, primitives, ShapedArray, ShapeError, UndefPrimal, Zero } from '../../src/index.js';
+import { AxisError, checkGrads, DTypeError, vmap, makeJaxpr, np, numTensors, primitives, ShapedArray, ShapeError, UndefPrimal, Zero } from '../../src/index.js';
 import type { Array as TArray } from '../../src/core/array.js';
 import { scoped } from '../../src/core/scope.js';
 import type { DotDimensionNumbers } from '../../src/primitives/dot.js';
@@ -392,6 +392,46 @@ describe('dot_general through the transforms', () => {
       await checkGrads((a: np.Array, b: np.Array) => dotGeneral(a, b, c.dims), [x, y], { order: 2 });
       [x, y].forEach((t) => t.dispose());
     });
+  }
+});
+
+/** Example `i` along `axis` of a row-major array. */
+function take(v: Float64Array, shape: readonly number[], axis: number, i: number): Float64Array {
+  const outer = shape.slice(0, axis).reduce((n, d) => n * d, 1);
+  const inner = shape.slice(axis + 1).reduce((n, d) => n * d, 1);
+  const out = new Float64Array(outer * inner);
+  for (let o = 0; o < outer; o++) for (let k = 0; k < inner; k++) out[o * inner + k] = v[(o * shape[axis]! + i) * inner + k]!;
+  return out;
+}
+
+describe('dot_general under vmap', () => {
+  const B = 3;
+  for (const c of [CASES[0]!, CASES[3]!, CASES[5]!, CASES[7]!, CASES[8]!, CASES[6]!]) {
+    for (const [ax, ay] of [
+      [0, 0],
+      [c.xs.length, 0],
+      [0, null],
+      [null, c.ys.length],
+      [1, null],
+    ] as [number | null, number | null][]) {
+      if (ax !== null && ax > c.xs.length) continue;
+      it(`${c.name}: inAxes [${ax}, ${ay}]`, () => {
+        const rng = mulberry32(31);
+        const withB = (s: number[], a: number | null): number[] => (a === null ? s : [...s.slice(0, a), B, ...s.slice(a)]);
+        const xs = withB(c.xs, ax);
+        const ys = withB(c.ys, ay);
+        const xv = randVals(rng, xs);
+        const yv = randVals(rng, ys);
+        const [x, y] = [arr(xv, xs), arr(yv, ys)];
+        const out = vmap((a: np.Array, b: np.Array) => dotGeneral(a, b, c.dims), { inAxes: [ax, ay] })(x, y);
+        const parts = [...Array(B).keys()].map((i) =>
+          refDot(ax === null ? xv : take(xv, xs, ax, i), c.xs, ay === null ? yv : take(yv, ys, ay, i), c.ys, c.dims),
+        );
+        expect(out.shape).toEqual([B, ...parts[0]!.shape]);
+        expectClose(out.dataSync(), Float64Array.from(parts.flatMap((p) => Array.from(p.v))));
+        [x, y, out].forEach((t) => t.dispose());
+      });
+    }
   }
 });
 
