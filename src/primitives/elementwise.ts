@@ -319,7 +319,8 @@ export const selectNP: Primitive<NoParams> = definePrimitive<NoParams>({
     const out = selectN(p!, f!, t!);
     if (isZero(tf_) && isZero(tt)) return [[out], [zeroLike(out)]];
     const z = scalarLike(0, out);
-    return [[out], [selectN(p!, isZero(tf_) ? z : tf_!, isZero(tt) ? z : tt!)]];
+    // The scalar zero standing in for a symbolic-zero branch may be smaller than that branch: broadcast to the output.
+    return [[out], [broadcastTo(selectN(p!, isZero(tf_) ? z : tf_!, isZero(tt) ? z : tt!), out.aval)]];
   },
   transpose: ([ct], [p, f, t]) => {
     if (p instanceof UndefPrimal) throw new Error('tfjax internal: select_n is not linear in its predicate');
