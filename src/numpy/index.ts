@@ -3,11 +3,11 @@
  *
  * @packageDocumentation
  */
-import { installArrayMethods, Array } from '../core/array.js';
+import { installArrayMethods } from '../core/array.js';
 import { convert } from '../primitives/elementwise.js';
 import { scoped } from '../core/scope.js';
 import { add, div, mul, neg, pow, sub } from './elementwise.js';
-import { mean, sum } from './reductions.js';
+import { max, mean, min, sum } from './reductions.js';
 import { reshape, transpose } from './shape.js';
 import { slice } from './indexing.js';
 import { matmul } from './products.js';
@@ -36,8 +36,8 @@ installArrayMethods({
   transpose,
   sum,
   mean,
-  max: (x: Array): Array => x,
-  min: (x: Array): Array => x,
+  max,
+  min,
   astype: (x, dtype) => scoped(() => convert(x, dtype)),
   slice: (x, index) => slice(x, ...index),
 });

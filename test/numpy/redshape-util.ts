@@ -132,3 +132,82 @@ export function expectNoLeak(fn: () => Array | Array[] | readonly Array[]): void
   dispose(fn());
   expect(numTensors()).toBe(before);
 }
+
+// ---- references of the shape primitives ----------------------------------------------
+
+export function refConcat(xs: Ref[], dim: number): Ref {
+  const shape = [...xs[0]!.shape];
+  shape[dim] = xs.reduce((n, x) => n + x.shape[dim]!, 0);
+  const data = new Float64Array(size(shape));
+  const st = strides(shape);
+  let offset = 0;
+  for (const x of xs) {
+    forEachIndex(x.shape, (idx, f) => {
+      const o = idx.map((v, i) => (i === dim ? v + offset : v));
+      data[o.reduce((a, v, i) => a + v * st[i]!, 0)] = x.data[f]!;
+    });
+    offset += x.shape[dim]!;
+  }
+  return { shape, data };
+}
+
+export type Cfg = [number, number, number][];
+
+/** XLA's pad: output position p along an axis reads operand element (p - lo) / (interior + 1) when that is whole and in range. */
+export function refPad(x: Ref, value: number, cfg: Cfg): Ref {
+  const shape = x.shape.map((n, i) => {
+    const [lo, hi, k] = cfg[i]!;
+    return lo + hi + (n === 0 ? 0 : n + (n - 1) * k);
+  });
+  const data = new Float64Array(size(shape));
+  const st = strides(x.shape);
+  forEachIndex(shape, (idx, f) => {
+    let src = 0;
+    for (let i = 0; i < idx.length; i++) {
+      const [lo, , k] = cfg[i]!;
+      const q = idx[i]! - lo;
+      if (q < 0 || q % (k + 1) !== 0 || q / (k + 1) >= x.shape[i]!) {
+        data[f] = value;
+        return;
+      }
+      src += (q / (k + 1)) * st[i]!;
+    }
+    data[f] = x.data[src]!;
+  });
+  return { shape, data };
+}
+
+export function refRev(x: Ref, dims: number[]): Ref {
+  const data = new Float64Array(x.data.length);
+  const st = strides(x.shape);
+  forEachIndex(x.shape, (idx, f) => {
+    data[idx.reduce((a, v, i) => a + (dims.includes(i) ? x.shape[i]! - 1 - v : v) * st[i]!, 0)] = x.data[f]!;
+  });
+  return { shape: [...x.shape], data };
+}
+
+/** `transpose` in float64: output axis i is input axis perm[i]. */
+export function refTranspose(x: Ref, perm: readonly number[]): Ref {
+  const shape = perm.map((p) => x.shape[p]!);
+  const data = new Float64Array(x.data.length);
+  const st = strides(x.shape);
+  forEachIndex(shape, (idx, f) => {
+    data[f] = x.data[idx.reduce((a, v, i) => a + v * st[perm[i]!]!, 0)]!;
+  });
+  return { shape, data };
+}
+
+/** Elements `[start, stop)` along `axis`. */
+export function refSliceAxis(x: Ref, start: number, stop: number, axis: number): Ref {
+  const shape = x.shape.map((d, i) => (i === axis ? stop - start : d));
+  const data = new Float64Array(size(shape));
+  forEachIndex(shape, (idx, f) => (data[f] = at(x, idx.map((v, i) => (i === axis ? v + start : v)))));
+  return { shape, data };
+}
+
+/** Reads `x` at output positions mapped back by `src` (broadcast, tile). */
+export function refGather(x: Ref, shape: number[], src: (idx: number[]) => number[]): Ref {
+  const data = new Float64Array(size(shape));
+  forEachIndex(shape, (idx, f) => (data[f] = at(x, src(idx))));
+  return { shape, data };
+}

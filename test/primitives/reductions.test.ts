@@ -239,7 +239,7 @@ describe('jvp rules', () => {
     const x = f32(v);
     const prodOf = (a: Array): Array => bind1(R.reduceProdP, [a], { axes: [0] });
     const others = (skip: number[]): number => v.reduce((p, e, k) => (skip.includes(k) ? p : p * e), 1);
-    const plus0 = (a: Float64Array): number[] => Array.from(a, (e) => e + 0); // -0 == 0
+    const plus0 = (a: Float64Array): number[] => globalThis.Array.from(a, (e) => e + 0); // -0 == 0
     const g = grad(prodOf)(x);
     expect(plus0(read(g))).toEqual(v.map((_, i) => others([i]) + 0));
     const h = hessian(prodOf)(x);
@@ -252,7 +252,7 @@ describe('jvp rules', () => {
 
   it('grad of max with ties splits evenly; grad through a rank-7 max', () => {
     const g = grad((a: Array) => bind1(R.reduceMaxP, [a], { axes: [0] }))(f32([1, 4, 4, 4]));
-    expect(Array.from(read(g))).toEqual([0, 1 / 3, 1 / 3, 1 / 3].map(Math.fround));
+    expect(globalThis.Array.from(read(g))).toEqual([0, 1 / 3, 1 / 3, 1 / 3].map(Math.fround));
     const [x, r] = rand(rng, [2, 2, 1, 3, 2, 1, 2]);
     const axes = [0, 3, 6];
     const gx = grad((a: Array) => np.sum(bind1(R.reduceMaxP, [a], { axes })))(x);

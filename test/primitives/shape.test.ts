@@ -9,62 +9,9 @@ import { AxisError, bind1, DTypeError, makeJaxpr, np, ShapedArray, ShapeError, U
 import type { Array } from '../../src/core/array.js';
 import { scoped } from '../../src/core/scope.js';
 import * as Sh from '../../src/primitives/shape.js';
-import { arr, centralDiff, dot, expectClose, expectNoLeak, forEachIndex, mulberry32, rand, randRef, read, size, strides, type Ref } from '../numpy/redshape-util.js';
+import { arr, centralDiff, dot, expectClose, expectNoLeak, mulberry32, rand, randRef, read, refConcat, refPad, refRev, size, type Cfg, type Ref } from '../numpy/redshape-util.js';
 
 const rng = mulberry32(7771);
-
-// ---- references --------------------------------------------------------------------
-
-function refConcat(xs: Ref[], dim: number): Ref {
-  const shape = [...xs[0]!.shape];
-  shape[dim] = xs.reduce((n, x) => n + x.shape[dim]!, 0);
-  const data = new Float64Array(size(shape));
-  const st = strides(shape);
-  let offset = 0;
-  for (const x of xs) {
-    forEachIndex(x.shape, (idx, f) => {
-      const o = idx.map((v, i) => (i === dim ? v + offset : v));
-      data[o.reduce((a, v, i) => a + v * st[i]!, 0)] = x.data[f]!;
-    });
-    offset += x.shape[dim]!;
-  }
-  return { shape, data };
-}
-
-type Cfg = [number, number, number][];
-
-/** XLA's pad: output position p along an axis reads operand element (p - lo) / (interior + 1) when that is whole and in range. */
-function refPad(x: Ref, value: number, cfg: Cfg): Ref {
-  const shape = x.shape.map((n, i) => {
-    const [lo, hi, k] = cfg[i]!;
-    return lo + hi + (n === 0 ? 0 : n + (n - 1) * k);
-  });
-  const data = new Float64Array(size(shape));
-  const st = strides(x.shape);
-  forEachIndex(shape, (idx, f) => {
-    let src = 0;
-    for (let i = 0; i < idx.length; i++) {
-      const [lo, , k] = cfg[i]!;
-      const q = idx[i]! - lo;
-      if (q < 0 || q % (k + 1) !== 0 || q / (k + 1) >= x.shape[i]!) {
-        data[f] = value;
-        return;
-      }
-      src += (q / (k + 1)) * st[i]!;
-    }
-    data[f] = x.data[src]!;
-  });
-  return { shape, data };
-}
-
-function refRev(x: Ref, dims: number[]): Ref {
-  const data = new Float64Array(x.data.length);
-  const st = strides(x.shape);
-  forEachIndex(x.shape, (idx, f) => {
-    data[idx.reduce((a, v, i) => a + (dims.includes(i) ? x.shape[i]! - 1 - v : v) * st[i]!, 0)] = x.data[f]!;
-  });
-  return { shape: [...x.shape], data };
-}
 
 const scalar = (v: number): Array => np.array(Float32Array.from([v])).reshape([]);
 
