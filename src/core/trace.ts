@@ -179,7 +179,7 @@ function findTopTrace(args: readonly Array[]): Trace {
  * @example
  * ```ts
  * import { bind, np, primitives } from 'tfjax';
- * const [y] = bind(primitives.add, [np.array([1, 2]), np.array([3, 4])], {});
+ * const [y] = bind(primitives.addP, [np.array([1, 2]), np.array([3, 4])], {});
  * console.log(y!.tolist()); // [4, 6]
  * ```
  * @category Core
@@ -201,7 +201,7 @@ export function bind<P extends object>(prim: Primitive<P>, args: readonly Array[
  * @example
  * ```ts
  * import { bind1, np, primitives } from 'tfjax';
- * console.log(bind1(primitives.exp, [np.array(0)], {}).item()); // 1
+ * console.log(bind1(primitives.expP, [np.array(0)], {}).item()); // 1
  * ```
  * @category Core
  */

@@ -97,7 +97,7 @@ export function reduction(name: string, x: tf.Tensor, axes: readonly number[], k
   if (axes.length === 0) return tf.clone(x);
   if (x.rank <= MAX_KERNEL_RANK) return kernel(x, [...axes]);
   // Size-1 axes carry no data; dropping them first keeps the merge tight.
-  const keep = x.shape.map((d, i) => d !== 1);
+  const keep = x.shape.map((d) => d !== 1);
   const shape = x.shape.filter((_, i) => keep[i]);
   const cls = x.shape.map((_, i) => axes.includes(i)).filter((_, i) => keep[i]);
   const m = mergeRuns(shape, cls);

@@ -78,7 +78,7 @@ export const jitP: Primitive<JitParams> = definePrimitive<JitParams>({
     const mask = tangents.map((t) => !(t instanceof Zero));
     const key = mask.map(Number).join('');
     let cache = jvpCache.get(jaxpr);
-    if (cache === undefined) jvpCache.set(jaxpr, (cache = new Map()));
+    if (cache === undefined) jvpCache.set(jaxpr, (cache = new Map<string, { primal: Jaxpr; tangent: Jaxpr }>()));
     let entry = cache.get(key);
     const avals = jaxpr.inAvals;
     const tanAvals = avals.filter((_, i) => mask[i]);
@@ -109,7 +109,7 @@ export const jitP: Primitive<JitParams> = definePrimitive<JitParams>({
   batch: (axisSize, args, dims, { jaxpr, name }) => {
     const key = `${axisSize}:${dims.join(',')}`;
     let cache = batchCache.get(jaxpr);
-    if (cache === undefined) batchCache.set(jaxpr, (cache = new Map()));
+    if (cache === undefined) batchCache.set(jaxpr, (cache = new Map<string, Jaxpr>()));
     let batched = cache.get(key);
     if (batched === undefined) {
       const avals = args.map((a) => a.aval);

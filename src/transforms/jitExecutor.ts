@@ -14,7 +14,7 @@ import { Lit, type Atom, type Jaxpr, type Var } from '../core/jaxpr.js';
 const lastUses = new WeakMap<Jaxpr, Var[][]>();
 
 function lastUseOf(jaxpr: Jaxpr): Var[][] {
-  let lu = lastUses.get(jaxpr);
+  const lu = lastUses.get(jaxpr);
   if (lu !== undefined) return lu;
   const keep = new Set<Var>([...jaxpr.inBinders, ...jaxpr.outs.filter((a): a is Var => !(a instanceof Lit))]);
   const seen = new Set<Var>();
