@@ -3,21 +3,23 @@
  * and outputs: for an input leaf of shape `I` and an output leaf of shape `O`
  * the block has shape `[...O, ...I]`, nested output tree first, then input tree.
  *
- * Until `vmap` lands these linearize (or vjp) once and then apply the linear
- * map to each basis vector in a loop.
+ * `jacfwd` linearizes once and applies the linear map to the whole standard
+ * basis of the inputs in one `vmap`; `jacrev` does the same with the transpose
+ * over the basis of the outputs.
  *
  * @packageDocumentation
  */
-import * as tf from '../backend/tf.js';
 import { Array } from '../core/array.js';
-import { ConcreteArray } from '../core/concrete.js';
 import { isFloat } from '../core/dtype.js';
-import { Zero, type MaybeZero } from '../core/primitive.js';
 import { scoped } from '../core/scope.js';
 import type { ShapedArray } from '../core/shapedArray.js';
 import { DTypeError, formatPath } from '../errors.js';
-import { concatenate } from '../primitives/shape.js';
+import { moveaxis } from '../primitives/batching.js';
+import { iota } from '../primitives/creation.js';
+import { convert, eq } from '../primitives/elementwise.js';
+import { sliceInDim } from '../primitives/shape.js';
 import { instantiate, reshape } from '../primitives/structural.js';
+import { vmapFlat } from './vmap.js';
 import * as tree from '../tree/index.js';
 import type { ArraysOf, MapLeaves } from '../tree/types.js';
 import { flattenOut, inLeaves } from './jvp.js';
@@ -87,12 +89,6 @@ function linearizeArgs(name: string, f: (...args: Args) => unknown, opts: Jacobi
   return { lin, ins, inDef, outDef: store.def!, outAvals: outs.map((o) => o.aval), single: typeof opts.argnums === 'number' || opts.argnums === undefined };
 }
 
-function basis(aval: ShapedArray, k: number): Array {
-  const data = new Float32Array(aval.size);
-  data[k] = 1;
-  return new ConcreteArray(tf.tensor(data, [...aval.shape], 'float32'));
-}
-
 // Nests blocks[j][i] as the output tree of input trees.
 function assemble(l: Linearized, blocks: Array[][]): unknown {
   const perOut = blocks.map((row) => {
@@ -127,22 +123,44 @@ export function jacfwd(f: (...args: Args) => unknown, opts: JacobianOptions = {}
   return (...args: Args) =>
     scoped(() => {
       const l = linearizeArgs('jacfwd', f, opts, args);
-      const cols: MaybeZero[][][] = l.ins.map(() => []); // cols[i][k][j]
-      l.ins.forEach((x, i) => {
-        for (let k = 0; k < x.size; k++) {
-          const ts = l.ins.map((y, m) => (m === i ? basis(y.aval, k) : new Zero(y.aval)));
-          cols[i]!.push(applyLinear(l.lin, ts));
-        }
-      });
-      const blocks = l.outAvals.map((o, j) =>
-        l.ins.map((x, i) => {
-          const c = cols[i]!.map((col) => reshape(instantiate(col[j]!), [...o.shape, 1]));
-          const stacked = c.length === 1 ? c[0]! : concatenate(c, o.ndim);
-          return reshape(stacked, [...o.shape, ...x.aval.shape]);
-        }),
+      // One batched jvp over the standard basis of all inputs: batch axis 0 of size N.
+      const sizes = l.ins.map((x) => x.size);
+      const n = sizes.reduce((a, b) => a + b, 0);
+      const basis = basisSplit(n, sizes, l.ins.map((x) => x.aval.shape));
+      const outs = vmapFlat(
+        (...ts) => applyLinear(l.lin, ts).map(instantiate),
+        n,
+        basis,
+        basis.map(() => 0),
+        (k) => new globalThis.Array<number>(k).fill(0),
       );
+      const blocks = l.outAvals.map((o, j) => {
+        let off = 0;
+        return l.ins.map((x, i) => {
+          const rows = sliceInDim(outs[j]!, off, off + sizes[i]!, 0); // [n_i, ...out]
+          off += sizes[i]!;
+          return reshape(moveaxis(rows, 0, o.ndim), [...o.shape, ...x.aval.shape]);
+        });
+      });
       return assemble(l, blocks);
     });
+}
+
+// The standard basis of R^n split into per-leaf blocks: leaf i gets eye(n)[:, off_i:off_i+n_i] as [n, ...shape_i].
+function basisSplit(n: number, sizes: readonly number[], shapes: readonly (readonly number[])[]): Array[] {
+  const eye = eyeF32(n);
+  let off = 0;
+  return sizes.map((s, i) => {
+    const block = reshape(sliceInDim(eye, off, off + s, 1), [n, ...shapes[i]!]);
+    off += s;
+    return block;
+  });
+}
+
+function eyeF32(n: number): Array {
+  const rows = iota('int32', [n, n], 0);
+  const cols = iota('int32', [n, n], 1);
+  return convert(eq(rows, cols), 'float32');
 }
 
 /**
@@ -170,17 +188,22 @@ export function jacrev(f: (...args: Args) => unknown, opts: JacobianOptions = {}
   return (...args: Args) =>
     scoped(() => {
       const l = linearizeArgs('jacrev', f, opts, args);
+      // One batched vjp over the standard basis of all outputs: batch axis 0 of size M.
+      const sizes = l.outAvals.map((o) => o.size);
+      const m = sizes.reduce((a, b) => a + b, 0);
+      const basis = basisSplit(m, sizes, l.outAvals.map((o) => o.shape));
+      const cts = vmapFlat(
+        (...cs) => transposeLinear(l.lin, cs).map(instantiate),
+        m,
+        basis,
+        basis.map(() => 0),
+        (k) => new globalThis.Array<number>(k).fill(0),
+      );
+      let off = 0;
       const blocks = l.outAvals.map((o, j) => {
-        const rows: MaybeZero[][] = []; // rows[k][i]
-        for (let k = 0; k < o.size; k++) {
-          const cts = l.outAvals.map((p, m) => (m === j ? basis(p.withWeak(false), k) : new Zero(p.withWeak(false))));
-          rows.push(transposeLinear(l.lin, cts));
-        }
-        return l.ins.map((x, i) => {
-          const r = rows.map((row) => reshape(instantiate(row[i]!), [1, ...x.aval.shape]));
-          const stacked = r.length === 1 ? r[0]! : concatenate(r, 0);
-          return reshape(stacked, [...o.shape, ...x.aval.shape]);
-        });
+        const start = off;
+        off += sizes[j]!;
+        return l.ins.map((x, i) => reshape(sliceInDim(cts[i]!, start, start + sizes[j]!, 0), [...o.shape, ...x.aval.shape]));
       });
       return assemble(l, blocks);
     });
