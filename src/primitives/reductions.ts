@@ -13,6 +13,7 @@ import { definePrimitive, type MaybeZero, type Primitive } from '../core/primiti
 import { fmtShape, ShapedArray } from '../core/shapedArray.js';
 import { bind1 } from '../core/trace.js';
 import { AxisError, DTypeError, ShapeError } from '../errors.js';
+import { reducerBatch } from './batching.js';
 import { add, convert, div, eq, mul } from './elementwise.js';
 import { MAX_KERNEL_RANK, mergeRuns, reduction } from './guard.js';
 import { ANY, checkDType, isZero, NUMERIC, zeroLike } from './helpers.js';
@@ -68,6 +69,7 @@ function chooser(name: 'reduce_max' | 'reduce_min', kernel: (t: tf.Tensor, ax: n
     name,
     impl: ([x], { axes }) => [reduceImpl(name, x!, axes, kernel, identity)],
     abstractEval: reduceEval(name),
+    batch: reducerBatch(() => prim),
     jvp: ([x], [t], params) => {
       const out = bind1(prim, [x!], params);
       if (isZero(t) || x!.dtype !== 'float32') return [[out], [zeroLike(out)]];
@@ -121,6 +123,7 @@ export const reduceProdP: Primitive<ReduceParams> = definePrimitive<ReduceParams
   name: 'reduce_prod',
   impl: ([x], { axes }) => [reduceImpl('reduce_prod', x!, axes, (t, ax) => tf.prod(t, ax), () => 1)],
   abstractEval: reduceEval('reduce_prod'),
+  batch: reducerBatch(() => reduceProdP),
   jvp: ([x], [t], params) => {
     const out = bind1(reduceProdP, [x!], params);
     if (isZero(t) || x!.dtype !== 'float32') return [[out], [zeroLike(out)]];
@@ -160,7 +163,17 @@ function prodTangent(x: Array, t: Array, axes: readonly number[], outAval: Shape
   return reshape(ts, outAval.shape);
 }
 
-/** Params of `argmax` and `argmin`. @category Primitives */
+/**
+ * Params of `argmax` and `argmin`.
+ *
+ * @example
+ * ```ts
+ * import { primitives } from 'tfjax';
+ * const p: primitives.ArgReduceParams = { axes: [1], indexDtype: 'int32' };
+ * console.log(p.axes); // [1]
+ * ```
+ * @category Primitives
+ */
 export interface ArgReduceParams {
   /** The one axis reduced. */
   readonly axes: readonly [number];
@@ -207,6 +220,7 @@ function argReduce(name: 'argmax' | 'argmin', kernel: (t: tf.Tensor, ax: number)
       const out = bind1(prim, [x!], params);
       return [[out], [zeroLike(out)]];
     },
+    batch: reducerBatch(() => prim),
     printParams: ({ axes, indexDtype }) => `[axes=(${axes[0]},) index_dtype=${indexDtype}]`,
   });
   return prim;

@@ -14,10 +14,12 @@ import { fmtShape, shapeSize, ShapedArray } from '../core/shapedArray.js';
 import { bind1 } from '../core/trace.js';
 import { AxisError, DTypeError, ShapeError } from '../errors.js';
 import { mergeRuns, MAX_KERNEL_RANK } from './guard.js';
-import { sub } from './elementwise.js';
+import { matchAxis, shiftAxes, type BDim } from './batching.js';
+import { constant } from '../core/concrete.js';
+import { eq, select, sub } from './elementwise.js';
 import { isZero, scalarLike, zeroLike } from './helpers.js';
 import { slice } from './indexing.js';
-import { instantiate, reduceSum } from './structural.js';
+import { instantiate, reduceSum, reshape, zeros } from './structural.js';
 
 const prod = (xs: readonly number[]): number => xs.reduce((a, b) => a * b, 1);
 
@@ -28,7 +30,17 @@ function view3(x: tf.Tensor, axis: number): tf.Tensor {
 
 // ---- concatenate -----------------------------------------------------------
 
-/** Params of `concatenate`. @category Primitives */
+/**
+ * Params of `concatenate`.
+ *
+ * @example
+ * ```ts
+ * import { primitives } from 'tfjax';
+ * const p: primitives.ConcatenateParams = { dimension: 0 };
+ * console.log(p.dimension); // 0
+ * ```
+ * @category Primitives
+ */
 export interface ConcatenateParams {
   /** The axis the operands are joined along. */
   readonly dimension: number;
@@ -81,6 +93,14 @@ export const concatenateP: Primitive<ConcatenateParams> = definePrimitive<Concat
     if (tangents.every((t) => isZero(t))) return [[out], [zeroLike(out)]];
     return [[out], [bind1(concatenateP, tangents.map(instantiate), params)]];
   },
+  batch: (n, xs, dims, { dimension }) => {
+    // The batch dim most operands already have; the others move (or broadcast) there.
+    const counts = new Map<number, number>();
+    for (const d of dims) if (d !== null) counts.set(d, (counts.get(d) ?? 0) + 1);
+    const d = [...counts].reduce((a, b) => (b[1] > a[1] ? b : a))[0];
+    const moved = xs.map((x, i) => matchAxis(x, dims[i]!, n, d));
+    return [[bind1(concatenateP, moved, { dimension: dimension >= d ? dimension + 1 : dimension })], [d]];
+  },
   transpose: ([ct], args, { dimension }) => {
     let offset = 0;
     return args.map((a) => {
@@ -96,10 +116,30 @@ export const concatenateP: Primitive<ConcatenateParams> = definePrimitive<Concat
 
 // ---- pad -------------------------------------------------------------------
 
-/** One axis of a padding config: `[low, high, interior]` (JAX's `(lo, hi, interior)`). @category Primitives */
+/**
+ * One axis of a padding config: `[low, high, interior]` (JAX's `(lo, hi, interior)`).
+ *
+ * @example
+ * ```ts
+ * import { primitives } from 'tfjax';
+ * const d: primitives.PadDim = [1, 0, 2];
+ * console.log(d.length); // 3
+ * ```
+ * @category Primitives
+ */
 export type PadDim = readonly [number, number, number];
 
-/** Params of `pad`. @category Primitives */
+/**
+ * Params of `pad`.
+ *
+ * @example
+ * ```ts
+ * import { primitives } from 'tfjax';
+ * const p: primitives.PadParams = { paddingConfig: [[1, 1, 0], [0, 2, 1]] };
+ * console.log(p.paddingConfig.length); // 2
+ * ```
+ * @category Primitives
+ */
 export interface PadParams {
   /**
    * Per axis `[low, high, interior]`: `low`/`high` values added before/after
@@ -195,6 +235,7 @@ export const padP: Primitive<PadParams> = definePrimitive<PadParams>({
     if (isZero(tx) && isZero(tv)) return [[out], [zeroLike(out)]];
     return [[out], [bind1(padP, [instantiate(tx!), instantiate(tv!)], params)]];
   },
+  batch: (n, [x, v], [dx, dv], params) => padBatch(n, x!, v!, dx!, dv!, params),
   transpose: ([ct], [x, v], { paddingConfig }) => {
     const xAval = x instanceof UndefPrimal ? x.aval : x!.aval;
     if (isZero(ct)) return [x instanceof UndefPrimal ? zeroLike(xAval) : null, v instanceof UndefPrimal ? zeroLike(v.aval) : null];
@@ -208,6 +249,32 @@ export const padP: Primitive<PadParams> = definePrimitive<PadParams>({
   },
   printParams: ({ paddingConfig }) => `[padding_config=(${paddingConfig.map((c) => `(${c.join(', ')})`).join(', ')}${paddingConfig.length === 1 ? ',' : ''})]`,
 });
+
+/**
+ * The vmap rule of `pad`. An unbatched padding value pads the batch dim by
+ * `[0, 0, 0]`. A batched one (one value per example) cannot be a `pad`
+ * operand: the operand is padded with 0 and the padded positions, marked by
+ * padding a zero mask with 1, take each example's value (a `select_n`).
+ */
+function padBatch(n: number, x: Array, v: Array, dx: BDim, dv: BDim, { paddingConfig }: PadParams): [Array[], BDim[]] {
+  const config = [...paddingConfig];
+  if (dx !== null) config.splice(dx, 0, [0, 0, 0]);
+  if (dv === null) return [[bind1(padP, [x, v], { paddingConfig: config })], [dx]];
+  const d = dx ?? 0;
+  const withDim = (a: Array, size: number): Array => {
+    const s = [...a.aval.shape];
+    s.splice(d, 0, size);
+    return reshape(a, s);
+  };
+  const padded = bind1(padP, [x, scalarLike(0, x)], { paddingConfig: config });
+  const marks = bind1(padP, [zeros(new ShapedArray(x.aval.shape.filter((_, i) => i !== dx), 'int32')), constant(1, 'int32', false)], { paddingConfig });
+  const isPad = withDim(eq(marks, 1), 1);
+  const values = reshape(
+    v,
+    isPad.aval.shape.map((_, i) => (i === d ? n : 1)),
+  );
+  return [[select(isPad, values, dx === null ? withDim(padded, 1) : padded)], [d]];
+}
 
 /**
  * The transpose of `pad` in its operand (JAX's `_pad_transpose`): crop low and
@@ -230,7 +297,17 @@ function unpad(ct: Array, shape: readonly number[], config: readonly PadDim[]): 
 
 // ---- rev -------------------------------------------------------------------
 
-/** Params of `rev`. @category Primitives */
+/**
+ * Params of `rev`.
+ *
+ * @example
+ * ```ts
+ * import { primitives } from 'tfjax';
+ * const p: primitives.RevParams = { dimensions: [0, 2] };
+ * console.log(p.dimensions); // [0, 2]
+ * ```
+ * @category Primitives
+ */
 export interface RevParams {
   /** The axes reversed. */
   readonly dimensions: readonly number[];
@@ -283,6 +360,7 @@ export const revP: Primitive<RevParams> = definePrimitive<RevParams>({
     return [[out], [isZero(t) ? zeroLike(out) : bind1(revP, [t!], params)]];
   },
   transpose: ([ct], [x], params) => [isZero(ct) ? zeroLike((x as UndefPrimal).aval) : bind1(revP, [ct!], params)],
+  batch: (_n, [x], [d], { dimensions }) => [[bind1(revP, [x!], { dimensions: shiftAxes(dimensions, d!) })], [d!]],
 });
 
 // ---- wrappers ----------------------------------------------------------------
