@@ -182,6 +182,8 @@ export const reduceSumP: Primitive<ReduceParams> = definePrimitive<ReduceParams>
 // Runs of reduced and kept axes can alternate into more dims than the rank guard
 // merges to 6; sums are separable, so then one axis is summed at a time.
 function sumGuarded(x: tf.Tensor, axes: readonly number[]): tf.Tensor {
+  // Empty input: every sum is over nothing (wasm's Sum leaves such outputs uninitialized).
+  if (x.size === 0) return tf.zeros(x.shape.filter((_, i) => !axes.includes(i)), x.dtype);
   const kernel = (t: tf.Tensor, ax: number[]): tf.Tensor => tf.sum(t, ax);
   const live = x.shape.map((d) => d !== 1);
   const runs = mergeRuns(
