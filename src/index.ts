@@ -23,12 +23,13 @@ export { JaxprTracer, JaxprTrace } from './core/makeJaxpr.js';
 export { makeJaxpr } from './transforms/makeJaxpr.js';
 export { jvp, JVPTracer, type ArraysOfArgs } from './transforms/jvp.js';
 export { linearize, type Disposable } from './transforms/linearize.js';
-export { vjp, vjpWithAux, linearTranspose } from './transforms/vjp.js';
+export { vjp, vjpWithAux, linearTranspose, type VjpFn } from './transforms/vjp.js';
 export { grad, valueAndGrad, type GradOptions } from './transforms/grad.js';
 export { stopGradient } from './transforms/stopGradient.js';
-export { checkGrads, GradCheckError, type CheckGradsOptions } from './transforms/checkGrads.js';
+export { checkGrads, GradCheckError, type CheckGradsOptions, type CheckGradsFn } from './transforms/checkGrads.js';
 export { jit, jitP, type Jitted, type JitOptions, type JitParams } from './transforms/jit.js';
 export { vmap, BatchTracer, type VmapOptions } from './transforms/vmap.js';
+export type { BDim } from './primitives/batching.js';
 export { jacfwd, jacrev, jacobian, hessian, type Jacobian, type JacobianOptions } from './transforms/derived.js';
 
 await ready();

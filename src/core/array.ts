@@ -8,7 +8,18 @@ export type TypedArrayFor<D extends DType> = D extends 'float32' ? Float32Array 
 /** Nested JS arrays of numbers, as `tolist()` returns and `np.array` accepts. */
 export type NestedNumbers = number | boolean | readonly NestedNumbers[];
 
-/** What the np functions accept where an array is expected. @internal */
+/**
+ * What the array methods accept as the other operand: an array or a JS scalar
+ * (weakly typed, as JAX's Python scalars).
+ *
+ * @example
+ * ```ts
+ * import { np } from 'tfjax';
+ * const y: np.ArrayLikeInput = 2;
+ * console.log(np.array([1, 2]).mul(y).tolist()); // [2, 4]
+ * ```
+ * @category Arrays
+ */
 export type ArrayLikeInput = Array | number | boolean;
 
 /**

@@ -28,7 +28,7 @@ export class JaxprTracer extends Tracer {
    * @param abstract - its abstract value.
    */
   constructor(
-    readonly jaxprTrace: JaxprTrace,
+    private readonly jaxprTrace: JaxprTrace,
     readonly abstract: ShapedArray,
   ) {
     super();
@@ -107,7 +107,7 @@ function pruneConsts(jaxpr: Jaxpr, numConsts: number, consts: Array[]): { jaxpr:
  * @category Jaxpr
  */
 export class JaxprTrace extends Trace {
-  /** The builder of this trace's level. */
+  /** @internal The builder of this trace's level. */
   get builder(): JaxprBuilder {
     return this.main.globalData as JaxprBuilder;
   }

@@ -13,7 +13,7 @@ import { slice } from './indexing.js';
 import { matmul } from './products.js';
 
 export { Array } from '../core/array.js';
-export type { ReduceOptions, NestedNumbers } from '../core/array.js';
+export type { ReduceOptions, NestedNumbers, ArrayLikeInput } from '../core/array.js';
 export type { DType } from '../core/dtype.js';
 export { array, asarray, type ArrayInput, type DTypeOptions } from './core.js';
 export * from './creation.js';

@@ -12,7 +12,18 @@ import type { Primitive } from '../core/primitive.js';
 import { bind } from '../core/trace.js';
 import { broadcastInDimP, reshape, transpose } from './structural.js';
 
-/** A batch dim: an axis index, or `null` for an unbatched value. */
+/**
+ * A batch dim: the axis of a value that `vmap` maps over, or `null` for a value
+ * that is the same for every example.
+ *
+ * @example
+ * ```ts
+ * import type { BDim } from 'tfjax';
+ * const dims: BDim[] = [0, null];
+ * console.log(dims);
+ * ```
+ * @category Transforms
+ */
 export type BDim = number | null;
 /** The signature of a `batch` rule. */
 export type BatchRule<P> = (axisSize: number, args: readonly Array[], dims: readonly BDim[], params: P) => [Array[], BDim[]];
@@ -65,7 +76,8 @@ export function broadcastBatch<P extends object>(prim: () => Primitive<P>): Batc
       const padded = pad > 0 ? reshape(a, [...new globalThis.Array<number>(pad).fill(1), ...a.aval.shape]) : a;
       return moveaxis(padded, d + pad, target);
     });
-    return [bind(prim(), moved, params), [target]];
+    const outs = bind(prim(), moved, params);
+    return [outs, outs.map(() => target)];
   };
 }
 

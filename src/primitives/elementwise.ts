@@ -356,8 +356,16 @@ function broadcastShapesOf(name: string, a: ShapedArray, b: ShapedArray): number
   return [...o!.shape];
 }
 
+/** Params of `convert_element_type`. @category Primitives */
+export interface ConvertParams {
+  /** The dtype to convert to. */
+  readonly newDType: DType;
+  /** Whether the result is weakly typed. */
+  readonly weakType: boolean;
+}
+
 /** `convert_element_type`: casts to `newDType` (weak flag kept from params). @category Primitives */
-export const convertP: Primitive<{ newDType: DType; weakType: boolean }> = definePrimitive<{ newDType: DType; weakType: boolean }>({
+export const convertP: Primitive<ConvertParams> = definePrimitive<ConvertParams>({
   name: 'convert_element_type',
   impl: ([x], { newDType }) => [x!.dtype === newDType ? tf.clone(x!) : newDType === 'bool' ? tf.notEqual(x!, 0) : tf.cast(x!, newDType)],
   abstractEval: ([x], { newDType, weakType }) => [new ShapedArray(x!.shape, newDType, weakType)],

@@ -56,7 +56,20 @@ export interface CheckGradsOptions {
   seed?: number;
 }
 
-type Fn = (...args: Array[]) => Array | readonly Array[] | Record<string, Array>;
+/**
+ * The functions `checkGrads` takes: float32 arrays in, an array or a list or
+ * record of arrays out.
+ *
+ * @example
+ * ```ts
+ * import { np, type CheckGradsFn } from 'tfjax';
+ * const f: CheckGradsFn = (x) => np.sin(x);
+ * console.log(f(np.array([0])).shape); // [1]
+ * ```
+ * @category Transforms
+ */
+export type CheckGradsFn = (...args: Array[]) => Array | readonly Array[] | Record<string, Array>;
+type Fn = CheckGradsFn;
 
 // A small deterministic normal sampler for tangents (Box-Muller over mulberry32).
 function sampler(seed: number): () => number {

@@ -184,6 +184,7 @@ interface CacheEntry {
  * console.log(f(np.array([0])).tolist(), f.cacheSize); // [0] 1
  * f.dispose();
  * ```
+ * @typeParam F - the jitted function's type.
  * @category Transforms
  */
 export type Jitted<F extends (...args: never[]) => unknown> = F & {
@@ -200,6 +201,7 @@ export type Jitted<F extends (...args: never[]) => unknown> = F & {
  * simplification) and runs it freeing each intermediate after its last use.
  * The result has `f`'s type and composes with every transform.
  *
+ * @typeParam F - the function's type, kept by the result.
  * @param f - a function of pytrees of arrays (and static arguments).
  * @param opts - `staticArgnums`.
  * @returns the jitted function.

@@ -36,7 +36,7 @@ export class JVPTracer extends Tracer {
    * @param tangent - its tangent (a symbolic `Zero` when it does not depend on the inputs).
    */
   constructor(
-    readonly jvpTrace: JVPTrace,
+    private readonly jvpTrace: JVPTrace,
     readonly primal: Array,
     readonly tangent: MaybeZero,
   ) {

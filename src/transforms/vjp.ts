@@ -39,7 +39,22 @@ export function materializeCt(ct: MaybeZero, aval: ShapedArray): Array {
   return ct instanceof Zero ? zeros(aval) : ct;
 }
 
-type VjpFn<A extends unknown[], R> = ((cotangent: ArraysOf<R>) => ArraysOfArgs<A>) & Disposable;
+/**
+ * The function `vjp` returns: maps an output cotangent to one cotangent per
+ * primal; `dispose()` frees the residuals it holds.
+ *
+ * @typeParam A - the primals' types.
+ * @typeParam R - the output's type.
+ * @example
+ * ```ts
+ * import { vjp, np, type VjpFn } from 'tfjax';
+ * const [, fn]: [np.Array, VjpFn<[np.Array], np.Array>] = vjp((x: np.Array) => x.mul(2), np.array([1]));
+ * console.log(fn(np.array([1]))[0].tolist()); // [2]
+ * fn.dispose();
+ * ```
+ * @category Transforms
+ */
+export type VjpFn<A extends unknown[], R> = ((cotangent: ArraysOf<R>) => ArraysOfArgs<A>) & Disposable;
 
 function makeVjp<A extends unknown[], R>(
   name: string,

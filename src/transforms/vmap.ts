@@ -36,7 +36,7 @@ export class BatchTracer extends Tracer {
    * @param bdim - the batch axis of `val`, or `null` when it is not batched.
    */
   constructor(
-    readonly batchTrace: BatchTrace,
+    private readonly batchTrace: BatchTrace,
     readonly val: Array,
     readonly bdim: BDim,
   ) {
