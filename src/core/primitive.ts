@@ -52,7 +52,11 @@ export type MaybeZero = Array | Zero;
  *   traceable ops so higher derivatives work.
  * - `transpose` (for inputs the primitive is linear in) maps output cotangents
  *   to input cotangents; `null` for inputs that are not `UndefPrimal`.
- * - `batch` (the vmap rule) maps batched inputs with batch dims to outputs.
+ * - `batch` (the vmap rule) maps batched inputs with batch dims to outputs
+ *   and their batch dims (`null`: not batched).
+ *
+ * `jvp` and `batch` are required, so every primitive works under `grad` and
+ * `vmap`; `transpose` only exists for primitives linear in some input.
  *
  * @typeParam P - the params record.
  * @example
@@ -72,11 +76,11 @@ export interface PrimitiveRules<P> {
   /** The output avals for the input avals. */
   abstractEval(avals: readonly ShapedArray[], params: P): ShapedArray[];
   /** The forward-mode rule. */
-  jvp?(primals: readonly Array[], tangents: readonly MaybeZero[], params: P): [Array[], MaybeZero[]];
+  jvp(primals: readonly Array[], tangents: readonly MaybeZero[], params: P): [Array[], MaybeZero[]];
   /** The transpose rule for the inputs the primitive is linear in. */
   transpose?(cts: readonly MaybeZero[], args: readonly (Array | UndefPrimal)[], params: P): (MaybeZero | null)[];
   /** The batching rule: `dims[i]` is the batch axis of `args[i]` or `null`. */
-  batch?(axisSize: number, args: readonly Array[], dims: readonly (number | null)[], params: P): [Array[], (number | null)[]];
+  batch(axisSize: number, args: readonly Array[], dims: readonly (number | null)[], params: P): [Array[], (number | null)[]];
   /** Formats params for the jaxpr printer; defaults to JSON of each entry. */
   printParams?(params: P): string;
 }
@@ -109,13 +113,18 @@ export const PRIMITIVES = new Map<string, Primitive<never>>();
  * @returns the primitive, to pass to `bind`.
  * @example
  * ```ts
- * import { definePrimitive, ShapedArray } from 'tfjax';
- * const double = definePrimitive<Record<string, never>>({
+ * import { bind1, definePrimitive, np, vmap, Zero, type Primitive } from 'tfjax';
+ * const double: Primitive<Record<string, never>> = definePrimitive<Record<string, never>>({
  *   name: 'my_double',
  *   impl: ([x]) => [x!.add(x!)],
  *   abstractEval: ([x]) => [x!],
+ *   // Linear: the tangent is doubled too.
+ *   jvp: ([x], [t]) => [[bind1(double, [x!], {})], [t instanceof Zero ? t : bind1(double, [t!], {})]],
+ *   // Elementwise: the batch dim stays where it is.
+ *   batch: (_n, [x], [d]) => [[bind1(double, [x!], {})], [d!]],
  * });
- * console.log(double.name);
+ * const f = (v: np.Array) => bind1(double, [v], {});
+ * console.log(double.name, vmap(f)(np.array([[1, 2], [3, 4]])).tolist()); // my_double [[2, 4], [6, 8]]
  * ```
  * @category Core
  */

@@ -64,6 +64,8 @@ export const iotaP: Primitive<IotaParams> = definePrimitive<IotaParams>({
     const out = bind1(iotaP, [], params);
     return [[out], [zeroLike(out)]];
   },
+  // No operands, so vmap never batches it: the output is the same for every example.
+  batch: (_n, _args, _dims, params) => [[bind1(iotaP, [], params)], [null]],
   printParams: ({ dtype, shape, dimension }) => `[dimension=${dimension} dtype=${dtype} shape=(${shape.join(', ')}${shape.length === 1 ? ',' : ''})]`,
 });
 

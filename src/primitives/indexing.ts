@@ -23,7 +23,10 @@ import { fmtShape, sameShape, shapeSize, ShapedArray } from '../core/shapedArray
 import { bind1 } from '../core/trace.js';
 import { AxisError, DTypeError, ShapeError } from '../errors.js';
 import { MAX_KERNEL_RANK } from './guard.js';
-import { ANY, checkDType, isZero, NUMERIC, zeroLike } from './helpers.js';
+import { matchAxis, moveaxis, toFront, type BDim } from './batching.js';
+import { iota } from './creation.js';
+import { add, andP, div, geP, ltP, max, min, mul, select, sub } from './elementwise.js';
+import { ANY, checkDType, isZero, NUMERIC, scalarLike, zeroLike } from './helpers.js';
 import { instantiate, reshape, zeros } from './structural.js';
 
 // ---- slice --------------------------------------------------------------------
@@ -180,6 +183,11 @@ export const sliceP: Primitive<SliceParams> = definePrimitive<SliceParams>({
     if (isZero(ct)) return [zeroLike(aval)];
     return [sliceTranspose(ct!, aval, params)];
   },
+  batch: (n, [x], [d], p) => {
+    const at = (xs: readonly number[], v: number): number[] => [...xs.slice(0, d!), v, ...xs.slice(d!)];
+    const strides = p.strides === undefined || p.strides === null ? p.strides : at(p.strides, 1);
+    return [[bind1(sliceP, [x!], { startIndices: at(p.startIndices, 0), limitIndices: at(p.limitIndices, n), strides })], [d!]];
+  },
   printParams: (p) => `[limit_indices=${tuple(p.limitIndices)} start_indices=${tuple(p.startIndices)} strides=${p.strides ? tuple(p.strides) : 'None'}]`,
 });
 
@@ -332,6 +340,7 @@ export const dynamicSliceP: Primitive<DynamicSliceParams> = definePrimitive<Dyna
     if (isZero(ct)) return [zeroLike(aval), ...rest];
     return [dynamicUpdateSlice(zeros(aval.withWeak(false)), ct!, starts as Array[]), ...rest];
   },
+  batch: (n, [x, ...starts], [dx, ...ds], params) => dynamicSliceBatch(n, x!, starts, dx!, ds, params),
   printParams: ({ sliceSizes }) => `[slice_sizes=${tuple(sliceSizes)}]`,
 });
 
@@ -416,6 +425,7 @@ export const dynamicUpdateSliceP: Primitive<NoParams> = definePrimitive<NoParams
         : bind1(dynamicSliceP, [ct!, ...ss], { sliceSizes: [...u.aval.shape] });
     return [ctX, ctU, ...rest];
   },
+  batch: (n, [x, u, ...starts], [dx, du, ...ds]) => dusBatch(n, x!, u!, starts, dx!, du!, ds),
 });
 
 // ---- gather / scatter-add ------------------------------------------------------------
@@ -542,6 +552,10 @@ export const gatherP: Primitive<GatherParams> = definePrimitive<GatherParams>({
     if (isZero(ct)) return [zeroLike(aval), null];
     return [bind1(scatterAddP, [zeros(new ShapedArray(aval.shape, (ct as Array).dtype)), idx!, ct!], params), null];
   },
+  batch: (n, [x, idx], [dx, di], { axis, mode }) => {
+    const [out, d] = takeBatched(n, x!, dx!, idx!, di!, axis, mode);
+    return [[out], [d]];
+  },
   printParams: ({ axis, mode }) => `[axis=${axis} mode=${mode}]`,
 });
 
@@ -584,8 +598,143 @@ export const scatterAddP: Primitive<GatherParams> = definePrimitive<GatherParams
     const ctU = u instanceof UndefPrimal ? (isZero(ct) ? zeroLike(u.aval) : bind1(gatherP, [ct!, idx!], params)) : null;
     return [ctX, null, ctU];
   },
+  batch: (n, [x, idx, u], [dx, di, du], params) => scatterAddBatch(n, x!, idx!, u!, dx!, di!, du!, params),
   printParams: ({ axis, mode }) => `[axis=${axis} mode=${mode}]`,
 });
+
+// ---- batching rules ------------------------------------------------------------------
+
+const lt = (a: Array, b: Array | number): Array => bind1(ltP, [a, typeof b === 'number' ? scalarLike(b, a) : b], {});
+const ge = (a: Array, b: number): Array => bind1(geP, [a, scalarLike(b, a)], {});
+const and = (a: Array, b: Array): Array => bind1(andP, [a, b], {});
+const clampTo = (v: Array, lo: number, hi: number): Array => max(min(v, hi), lo);
+const withAxis = (shape: readonly number[], d: number, size: number): number[] => [...shape.slice(0, d), size, ...shape.slice(d)];
+
+/**
+ * Indices into an operand axis of size `N` whose batch dim (size `B`) was
+ * merged in front of it (`[..., B * N, ...]`): example `b`'s index `i` becomes
+ * `b * N + i` after normalizing `i` by `mode` (so no example reads another's
+ * rows). `'fill'` sends invalid indices to `B * N`, out of range, which a
+ * `'fill'` gather reads as 0 and a `'fill'` scatter drops. `'wrap'` takes the
+ * remainder via int32 division, exact for `|i| < 2^24`.
+ */
+function flatIndices(idx: Array, di: number, B: number, N: number, mode: IndexMode): [Array, IndexMode] {
+  const base = mul(iota('int32', idx.aval.shape, di), N);
+  if (mode === 'wrap') {
+    const r = sub(idx, mul(div(idx, N), N));
+    return [add(clampTo(select(lt(r, 0), add(r, N), r), 0, N - 1), base), 'clip'];
+  }
+  const w = select(lt(idx, 0), add(idx, N), idx);
+  if (mode === 'clip') return [add(clampTo(w, 0, N - 1), base), 'clip'];
+  return [select(and(ge(w, 0), lt(w, N)), add(w, base), scalarLike(B * N, idx)), 'fill'];
+}
+
+/** Merges the batch dim of `x` (moved to `axis`) into the operand axis after it. */
+function mergeBatchInto(x: Array, dx: BDim, B: number, axis: number): Array {
+  const xm = matchAxis(x, dx, B, axis);
+  const s = xm.aval.shape;
+  return reshape(xm, [...s.slice(0, axis), B * s[axis + 1]!, ...s.slice(axis + 2)]);
+}
+
+/**
+ * `gather` of batched values: the rule of `gather`, also used by the rules of
+ * `dynamic_slice` and `dynamic_update_slice` with batched start indices. Only
+ * when both operands are batched does anything move: the operand's batch dim
+ * goes in front of `axis` and merges into it, and the indices are offset per
+ * example ({@link flatIndices}).
+ */
+function takeBatched(B: number, x: Array, dx: BDim, idx: Array, di: BDim, axis: number, mode: IndexMode): [Array, BDim] {
+  if (di === null) {
+    if (dx === null) return [gather(x, idx, axis, mode), null];
+    const before = dx <= axis;
+    return [gather(x, idx, before ? axis + 1 : axis, mode), before ? dx : dx - 1 + idx.ndim];
+  }
+  if (dx === null) return [gather(x, idx, axis, mode), axis + di];
+  const N = x.aval.shape[dx <= axis ? axis + 1 : axis]!;
+  const [fi, fm] = flatIndices(idx, di, B, N, mode);
+  return [gather(mergeBatchInto(x, dx, B, axis), fi, axis, fm), axis + di];
+}
+
+/**
+ * The rule of `scatter-add`. Unbatched indices: operand and updates get their
+ * batch dims at matching places (only one that disagrees moves). Batched
+ * indices: as {@link takeBatched}, on the operand with its batch dim merged
+ * into `axis`.
+ */
+function scatterAddBatch(B: number, x: Array, idx: Array, u: Array, dx: BDim, di: BDim, du: BDim, { axis, mode }: GatherParams): [Array[], BDim[]] {
+  if (di === null) {
+    const k = idx.ndim;
+    const xd = dx ?? (du! <= axis ? du! : du! >= axis + k ? du! - k + 1 : axis);
+    const ud = xd <= axis ? xd : xd - 1 + k;
+    return [[scatterAdd(matchAxis(x, dx, B, xd), idx, matchAxis(u, du, B, ud), xd <= axis ? axis + 1 : axis, mode)], [xd]];
+  }
+  const xf = mergeBatchInto(x, dx, B, axis);
+  const N = xf.aval.shape[axis]! / B;
+  const [fi, fm] = flatIndices(idx, di, B, N, mode);
+  const out = scatterAdd(xf, fi, matchAxis(u, du, B, axis + di), axis, fm);
+  const s = out.aval.shape;
+  return [[reshape(out, [...s.slice(0, axis), B, N, ...s.slice(axis + 1)])], [axis]];
+}
+
+/**
+ * The rule of `dynamic_slice`. Unbatched starts: the batch dim is one more
+ * dim taken whole. Batched starts (JAX makes them a gather): one gather per
+ * dim that is not taken whole, of the indices `clamp(start) + iota(size)`.
+ */
+function dynamicSliceBatch(B: number, x: Array, starts: readonly Array[], dx: BDim, ds: readonly BDim[], { sliceSizes }: DynamicSliceParams): [Array[], BDim[]] {
+  if (ds.every((d) => d === null)) {
+    const s = [...starts];
+    s.splice(dx!, 0, constant(0, 'int32', false));
+    return [[bind1(dynamicSliceP, [x, ...s], { sliceSizes: withAxis(sliceSizes, dx!, B) })], [dx]];
+  }
+  const shape = x.aval.shape.filter((_, i) => i !== dx);
+  let y = x;
+  let dy = dx;
+  sliceSizes.forEach((size, i) => {
+    const D = shape[i]!;
+    if (size === D) return;
+    const s = clampTo(starts[i]!, 0, D - size);
+    const idx = ds[i] === null ? add(iota('int32', [size]), s) : add(reshape(s, [B, 1]), iota('int32', [size]));
+    [y, dy] = takeBatched(B, y, dy, idx, ds[i] === null ? null : 0, i, 'clip');
+  });
+  return [[y], [dy]];
+}
+
+/**
+ * The rule of `dynamic_update_slice`. Unbatched starts: the batch dim is one
+ * more dim written whole. Batched starts (JAX makes them a scatter): as the
+ * impl does per example, the update is widened to the operand's shape by
+ * gathers of `clamp(iota - start)` and selected where the per-dim window masks
+ * all hold, with the batch dim in front.
+ */
+function dusBatch(B: number, x: Array, u: Array, starts: readonly Array[], dx: BDim, du: BDim, ds: readonly BDim[]): [Array[], BDim[]] {
+  if (ds.every((d) => d === null)) {
+    const d = dx ?? du!;
+    const s = [...starts];
+    s.splice(d, 0, constant(0, 'int32', false));
+    return [[bind1(dynamicUpdateSliceP, [matchAxis(x, dx, B, d), matchAxis(u, du, B, d), ...s], {})], [d]];
+  }
+  const shape = x.aval.shape.filter((_, i) => i !== dx);
+  const uShape = u.aval.shape.filter((_, i) => i !== du);
+  if (uShape.some((m) => m === 0)) return [[x], [dx]];
+  let wide = u;
+  let dw = du;
+  let mask: Array | null = null;
+  shape.forEach((D, i) => {
+    const m = uShape[i]!;
+    if (m === D) return;
+    const s = clampTo(starts[i]!, 0, D - m);
+    const rel = ds[i] === null ? sub(iota('int32', [D]), s) : sub(iota('int32', [D]), reshape(s, [B, 1]));
+    [wide, dw] = takeBatched(B, wide, dw, clampTo(rel, 0, m - 1), ds[i] === null ? null : 0, i, 'clip');
+    const ms = shape.map(() => 1);
+    ms[i] = D;
+    const inWin = reshape(and(ge(rel, 0), lt(rel, m)), [ds[i] === null ? 1 : B, ...ms]);
+    mask = mask === null ? inWin : and(mask, inWin);
+  });
+  if (mask === null) return [[u], [du]];
+  const front = dw === null ? reshape(wide, [1, ...shape]) : moveaxis(wide, dw, 0);
+  return [[select(mask, front, toFront(x, dx, B))], [0]];
+}
 
 // ---- wrappers ----------------------------------------------------------------------
 
