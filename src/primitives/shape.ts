@@ -321,7 +321,7 @@ function revImpl(x: tf.Tensor, dimensions: readonly number[]): tf.Tensor {
     x.shape.map((_, i) => dimensions.includes(i)).filter((_, i) => live[i]),
   );
   const axes = m.cls.flatMap((r, i) => (r ? [i] : []));
-  if (axes.length === 0) return tf.clone(x);
+  if (axes.length === 0 || x.size === 0) return tf.clone(x);
   return tf.tidy(() => {
     // wasm's Reverse returns garbage for bool tensors.
     const y = x.dtype === 'bool' ? tf.cast(x, 'int32') : x;

@@ -268,6 +268,23 @@ describe('flip, pad', () => {
     expectClose(np.pad(x, width, { constantValues: -2.5 }), refPad(r, -2.5, cfg), 0, 0);
   });
 
+  it('size-0 inputs: flip, tile, broadcastTo, split, stack, pad', () => {
+    const e = np.reshape(np.array(new Float32Array(0)), [2, 0]);
+    expect(np.flip(e).shape).toEqual([2, 0]);
+    expect(np.tile([1, 2], 0).shape).toEqual([0]);
+    expect(np.tile(e, [2, 3]).shape).toEqual([4, 0]);
+    expect(np.broadcastTo([1], [0]).shape).toEqual([0]);
+    expect(np.split(e, 2, 1).map((p) => p.shape)).toEqual([
+      [2, 0],
+      [2, 0],
+    ]);
+    expect(np.stack([e, e], 1).shape).toEqual([2, 2, 0]);
+    expect(np.pad(e, [[0, 0], [1, 1]]).tolist()).toEqual([
+      [0, 0],
+      [0, 0],
+    ]);
+  });
+
   it('pad keeps the dtype: the constant is converted to it', () => {
     const i = np.pad(np.array(Int32Array.from([1, 2])), 1, { constantValues: 7 });
     expect(i.dtype).toBe('int32');
