@@ -14,7 +14,7 @@ import { definePrimitive, UndefPrimal, type MaybeZero, type Primitive } from '..
 import { sameShape, ShapedArray } from '../core/shapedArray.js';
 import { bind1 } from '../core/trace.js';
 import { broadcastBatch, vectorizedBatch } from './batching.js';
-import { elementwise } from './guard.js';
+import { broadcastShapes, elementwise } from './guard.js';
 import { ANY, binaryEval, checkDType, FLOAT, isZero, NUMERIC, scalarLike, unaryEval, zeroLike, type DTypeSet } from './helpers.js';
 import { broadcastInDimTo, unbroadcast } from './structural.js';
 
@@ -336,19 +336,12 @@ export const selectNP: Primitive<NoParams> = definePrimitive<NoParams>({
 
 function selectKernel(p: tf.Tensor, t: tf.Tensor, f: tf.Tensor): tf.Tensor {
   // tf.where broadcasts only in newer ranks; make shapes equal first.
-  const shape = broadcastShapesT(p.shape, t.shape, f.shape);
+  const shape = broadcastShapes(p.shape, t.shape, f.shape)!;
   return tf.tidy(() => {
     // tfjs-backend-wasm's Select returns wrong values for bool branches; select their int32 casts.
     if (t.dtype === 'bool') return tf.cast(tf.where(tf.broadcastTo(p, shape), tf.broadcastTo(tf.cast(t, 'int32'), shape), tf.broadcastTo(tf.cast(f, 'int32'), shape)), 'bool');
     return tf.where(tf.broadcastTo(p, shape), tf.broadcastTo(t, shape), tf.broadcastTo(f, shape));
   });
-}
-
-function broadcastShapesT(...s: number[][]): number[] {
-  const rank = Math.max(...s.map((x) => x.length));
-  const out = new globalThis.Array<number>(rank).fill(1);
-  for (const x of s) x.forEach((d, i) => (out[rank - x.length + i] = Math.max(out[rank - x.length + i]!, d)));
-  return out;
 }
 
 function broadcastShapesOf(name: string, a: ShapedArray, b: ShapedArray): number[] {
