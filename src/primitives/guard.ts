@@ -123,8 +123,33 @@ export function transposeGuarded(x: tf.Tensor, perm: readonly number[]): tf.Tens
     else groups.push([p]);
   }
   const order = [...groups].sort((a, b) => a[0]! - b[0]!);
-  if (order.length > MAX_KERNEL_RANK) throw tooHigh('transpose', order.length);
   const inShape = order.map((g) => g.reduce((n, p) => n * x.shape[p]!, 1));
   const newPerm = groups.map((g) => order.indexOf(g));
+  if (order.length > MAX_KERNEL_RANK) return tf.tidy(() => tf.reshape(transposeByMoves(tf.reshape(x, inShape), newPerm), outShape));
   return tf.tidy(() => tf.reshape(tf.transpose(tf.reshape(x, inShape), newPerm), outShape));
+}
+
+/**
+ * A transpose whose merged rank is still above 6 (nested vmaps give such
+ * permutations), as a sequence of axis moves: output axis `t` is brought into
+ * place by one rank-4 transpose `[before, rest, axis, after] -> [before, axis, rest, after]`,
+ * so no kernel sees more than rank 4 (at most `rank - 1` passes over the data).
+ */
+function transposeByMoves(x: tf.Tensor, perm: readonly number[]): tf.Tensor {
+  const prod = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
+  let y = x;
+  let shape = [...x.shape];
+  const at = perm.map((_, i) => i); // at[j]: the input axis now at position j
+  for (let t = 0; t < perm.length; t++) {
+    const c = at.indexOf(perm[t]!);
+    if (c === t) continue;
+    const view = [prod(shape.slice(0, t)), prod(shape.slice(t, c)), shape[c]!, prod(shape.slice(c + 1))];
+    const next = tf.transpose(tf.reshape(y, view), [0, 2, 1, 3]);
+    if (y !== x) y.dispose();
+    shape = [...shape.slice(0, t), shape[c]!, ...shape.slice(t, c), ...shape.slice(c + 1)];
+    at.splice(t, 0, at.splice(c, 1)[0]!);
+    y = tf.reshape(next, shape);
+    if (y !== next) next.dispose();
+  }
+  return y;
 }
