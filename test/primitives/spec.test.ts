@@ -10,8 +10,8 @@
  * - the primal value against the reference;
  * - `jvp` against the float64 directional derivative `J t`;
  * - `vjp` by the identity `<vjp(ct), t> = <ct, J t>` with the float64 `J t`;
- * - `checkGrads` at order 2 in both modes for differentiable float cases;
- *   zero-derivative cases (comparisons, argmax, floor, ...) instead require
+ * - `checkGrads` at order 2 in both modes for differentiable float cases (plus
+ *   forward-over-reverse, and each float operand alone); zero-derivative cases (comparisons, argmax, floor, ...) instead require
  *   exactly zero tangents and cotangents, and say why checkGrads is skipped.
  *
  * A last test requires a table entry for every registered primitive.
@@ -104,7 +104,7 @@ for (const entry of TABLE) {
       const skip = c.zeroDerivative ?? c.noCheckGrads;
       if (skip !== undefined) it.skip(`${c.label}: checkGrads skipped: ${skip}`, () => undefined);
       else
-        it(`${c.label}: checkGrads order ${TOL.checkGrads.order}, ${modesOf(c).join(' and ')}`, async () => {
+        it(`${c.label}: checkGrads order ${TOL.checkGrads.order}, ${modesOf(c).join(' and ')}${modesOf(c).length === 2 ? ' (and fwd over rev)' : ''}`, async () => {
           const p = prepare(prim, c, seed);
           try {
             await runCheckGrads(p, TOL.checkGrads.order, modesOf(c));

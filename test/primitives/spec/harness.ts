@@ -10,6 +10,7 @@ import * as tf from '../../../src/backend/tf.js';
 import { bind, checkGrads, ConcreteArray, jvp, TfjaxError, vjp, type Primitive } from '../../../src/index.js';
 import type { Array as JArray } from '../../../src/core/array.js';
 import type { DType } from '../../../src/core/dtype.js';
+import { scoped } from '../../../src/core/scope.js';
 import { size, type Ref } from './refs.js';
 
 // ---- table types ------------------------------------------------------------------
@@ -376,11 +377,28 @@ export async function checkZeroDerivatives(p: Prepared): Promise<void> {
   }
 }
 
-/** JAX's check_grads at order 2, forward and reverse, on the float operands. */
+/**
+ * JAX's check_grads on the float operands at `order` in `modes`; with both
+ * modes also forward-over-reverse (jvp of `x -> vjp(f)(x)(ct)`, the Hessian-
+ * vector-product path, which check_grads' fwd-over-fwd and rev-over-rev miss),
+ * and with several float operands, each one alone (the others fixed, so their
+ * symbolic zero tangents flow through the higher-order rules).
+ */
 export async function runCheckGrads(p: Prepared, order: number, modes: readonly ('fwd' | 'rev')[]): Promise<void> {
-  await checkGrads(
-    p.f,
-    p.diff.map((i) => p.arrays[i]!),
-    { order, modes },
-  );
+  const args = p.diff.map((i) => p.arrays[i]!);
+  await checkGrads(p.f, args, { order, modes });
+  if (modes.includes('fwd') && modes.includes('rev')) {
+    const y = p.f(...args);
+    const outs = listOf(y);
+    const cts = outs.map((o) => toArray(randomRef(o.shape, p.rng)));
+    outs.forEach((o) => o.dispose());
+    const ct = (Array.isArray(y) ? cts : cts[0]!) as never;
+    const df = (...xs: JArray[]): JArray[] => scoped(() => vjp(p.f, ...xs)[1](ct) as unknown as JArray[]);
+    try {
+      await checkGrads(df, args, { order: 1, modes: ['fwd'], seed: 7 });
+    } finally {
+      cts.forEach((c) => c.dispose());
+    }
+  }
+  if (p.diff.length > 1) for (const i of p.diff) await checkGrads(p.fOf([i]), [p.arrays[i]!], { order, modes, seed: i + 1 });
 }
