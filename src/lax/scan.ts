@@ -35,7 +35,7 @@ import { add, convert, convertP } from '../primitives/elementwise.js';
 import { isZero, zeroLike } from '../primitives/helpers.js';
 import { instantiate, zeros } from '../primitives/structural.js';
 import * as tree from '../tree/index.js';
-import type { ArraysOf } from '../tree/types.js';
+import type { ArraysOf, Leaf, MapLeaves } from '../tree/types.js';
 import { executeJaxpr } from '../transforms/jitExecutor.js';
 import { optimizeJaxpr } from '../transforms/jitPasses.js';
 import { flattenOut, inLeaves, jvpFlat } from '../transforms/jvp.js';
@@ -143,7 +143,18 @@ export function batchJaxpr(
 
 // ---- the primitive ----------------------------------------------------------------
 
-/** Params of the `scan` primitive. @category Control flow */
+/**
+ * Params of the `scan` primitive.
+ *
+ * @example
+ * ```ts
+ * import { lax, makeJaxpr, np } from 'tfjax';
+ * const f = (xs: np.Array) => lax.scan((c: np.Array, x: np.Array) => [c.add(x), c], np.array(0), xs);
+ * const p = makeJaxpr(f)(np.zeros([5])).jaxpr.eqns[0]!.params as lax.ScanParams;
+ * console.log(p.length, p.numCarry, p.numConsts, p.reverse); // 5 1 0 false
+ * ```
+ * @category Control flow
+ */
 export interface ScanParams {
   /** The body: `[...consts, ...carry, ...x] -> [...carry, ...y]` (per-step slices). */
   readonly jaxpr: Jaxpr;
@@ -352,6 +363,14 @@ function makeScanJvp(params: ScanParams, nzIn0: readonly boolean[]): ScanJvp {
  * ...consts ...init ...xs` runs the body `length` times, threading the carry
  * and stacking the per-step outputs.
  *
+ * @example
+ * ```ts
+ * import { bind, lax, makeJaxpr, np } from 'tfjax';
+ * // A body [carry, x] -> [carry + x, carry], bound directly.
+ * const { jaxpr } = makeJaxpr((c: np.Array, x: np.Array) => [c.add(x), c])(np.array(0), np.array(0));
+ * const [total, ys] = bind(lax.scanP, [np.array(0), np.array([1, 2, 3])], { jaxpr, numConsts: 0, numCarry: 1, length: 3, reverse: false });
+ * console.log(total!.item(), ys!.tolist()); // 6 [0, 1, 3]
+ * ```
  * @category Control flow
  */
 export const scanP: Primitive<ScanParams> = definePrimitive<ScanParams>({
@@ -589,7 +608,18 @@ export function scanFlat(
   return [outs.slice(0, nK), outs.slice(nK)];
 }
 
-/** The slice type of `xs` leaves inside the body (arrays, one step each). @category Control flow */
+/**
+ * What the scan body receives for `xs` of type `X`: the same structure, each
+ * leaf an array holding one step (the leading axis dropped).
+ *
+ * @example
+ * ```ts
+ * import { lax, np } from 'tfjax';
+ * const body = (c: np.Array, x: lax.ScanSlice<{ a: np.Array }>) => [c.add(x.a.sum()), null] as const;
+ * console.log(lax.scan(body, np.array(0), { a: np.ones([3, 2]) })[0].item()); // 6
+ * ```
+ * @category Control flow
+ */
 export type ScanSlice<X> = ArraysOf<X>;
 
 /**
@@ -621,8 +651,8 @@ export type ScanSlice<X> = ArraysOf<X>;
  * @category Control flow
  */
 export function scan<C, X, Y>(
-  f: (carry: ArraysOf<C>, x: ScanSlice<X>) => readonly [C | ArraysOf<C>, Y],
-  init: C,
+  f: (carry: ArraysOf<C>, x: ScanSlice<X>) => readonly [NoInfer<C | ArraysOf<C>>, Y],
+  init: C | MapLeaves<C, Leaf>,
   xs: X,
   opts: ScanOptions = {},
 ): [ArraysOf<C>, ArraysOf<Y>] {
