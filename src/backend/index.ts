@@ -12,7 +12,7 @@ import { startBackend } from './select.js';
 export type { BackendName } from './platform.js';
 export { getBackend, ready, setBackend, startBackend } from './select.js';
 export { assertSyncReadable, isSyncReadable } from './reads.js';
-export { memoryBytes, numTensors } from './memory.js';
+export { alias, memoryBytes, numTensors } from './memory.js';
 
 // Start at load; the error, if any, reaches whoever awaits ready().
 void startBackend().catch(() => undefined);

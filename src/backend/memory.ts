@@ -45,3 +45,14 @@ export function numTensors(): number {
 export function memoryBytes(): number {
   return tf.memory().numBytes;
 }
+
+/**
+ * A new tensor handle on the same data (no copy on any backend: tfjs's
+ * `Reshape` kernel shares the data buffer, while `tf.clone` copies it on wasm).
+ * Disposing either handle leaves the other valid.
+ *
+ * @internal
+ */
+export function alias(t: tf.Tensor): tf.Tensor {
+  return tf.reshape(t, t.shape);
+}

@@ -3,7 +3,7 @@
  *
  * @packageDocumentation
  */
-import { assertSyncReadable } from '../backend/index.js';
+import { alias, assertSyncReadable } from '../backend/index.js';
 import * as tf from '../backend/tf.js';
 import { DTypeError } from '../errors.js';
 import { Array } from './array.js';
@@ -95,7 +95,7 @@ class EvalTrace extends Trace {
     const tensors = args.map((a) => (a as ConcreteArray).tensor);
     const outs = prim.impl(tensors, p);
     // Every output is a distinct handle: an impl that passes an input through gets a clone.
-    return outs.map((t, i) => new ConcreteArray(tensors.includes(t) ? tf.clone(t) : t, avals[i]!.weakType));
+    return outs.map((t, i) => new ConcreteArray(tensors.includes(t) ? alias(t) : t, avals[i]!.weakType));
   }
 }
 

@@ -5,6 +5,7 @@
  *
  * @packageDocumentation
  */
+import { alias } from '../backend/index.js';
 import * as tf from '../backend/tf.js';
 import { ConcreteArray } from './concrete.js';
 
@@ -53,7 +54,7 @@ export function scoped<T>(fn: () => T): T {
       keep.push(t);
       return x;
     }
-    const c = tf.clone(t);
+    const c = alias(t);
     seen.add(c);
     keep.push(c);
     return new ConcreteArray(c, x.aval.weakType);

@@ -3,6 +3,7 @@
  *
  * @packageDocumentation
  */
+import { alias } from '../backend/index.js';
 import * as tf from '../backend/tf.js';
 import { Array, type NestedNumbers } from '../core/array.js';
 import { ConcreteArray, constant } from '../core/concrete.js';
@@ -180,7 +181,7 @@ export function withInputs<T>(inputs: readonly ArrayInput[], fn: () => T): T {
   // An op that turned out to be the identity (a reshape to the same shape) still
   // returns a handle of its own: clone when the result's tensor is an input's.
   if (r instanceof ConcreteArray && inputs.some((x) => (x instanceof ConcreteArray ? x.tensor : x) === r.tensor))
-    return new ConcreteArray(tf.clone(r.tensor), r.aval.weakType) as T;
+    return new ConcreteArray(alias(r.tensor), r.aval.weakType) as T;
   return r;
 }
 

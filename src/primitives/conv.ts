@@ -151,7 +151,9 @@ function convImpl([x, w]: readonly tf.Tensor[], p: ConvParams): tf.Tensor[] {
       const dilated = p.rhsDilation.some((d) => d > 1);
       const kernel = strided && dilated ? interiorPad(w!, p.rhsDilation, 0) : w!;
       const dil: [number, number] = strided && dilated ? [1, 1] : [p.rhsDilation[0], p.rhsDilation[1]];
-      return tf.conv2d(lhs as tf.Tensor4D, kernel as tf.Tensor4D, [p.windowStrides[0], p.windowStrides[1]], pad, 'NHWC', dil);
+      // tfjs-backend-wasm caches XNNPACK's packed filter by its data id (see dot.ts): use a private copy.
+      const filter = tf.getBackend() === 'wasm' ? tf.clone(kernel) : kernel;
+      return tf.conv2d(lhs as tf.Tensor4D, filter as tf.Tensor4D, [p.windowStrides[0], p.windowStrides[1]], pad, 'NHWC', dil);
     }),
   ];
 }

@@ -128,7 +128,9 @@ function asRank3(t: tf.Tensor, batch: readonly number[], first: readonly number[
   const [b, r, c] = [size(batch), size(first), size(second)];
   const direct = [...batch, ...first, ...second];
   const swappedPerm = [...batch, ...second, ...first];
-  if (!isIdentity(direct) && isIdentity(swappedPerm)) return { t: tf.reshape(t, [b, c, r]), swapped: true };
+  // tfjs-backend-wasm's matMul with transpose flags skips XNNPACK (about 10x slower than an
+  // explicit transpose and a plain matMul, bench/grad-mlp.ts), so wasm always gets the direct layout.
+  if (!isIdentity(direct) && isIdentity(swappedPerm) && tf.getBackend() !== 'wasm') return { t: tf.reshape(t, [b, c, r]), swapped: true };
   return { t: tf.reshape(transposeGuarded(t, direct), [b, r, c]), swapped: false };
 }
 
@@ -189,7 +191,13 @@ function dotImpl([x, y]: readonly tf.Tensor[], params: DotGeneralParams): tf.Ten
         const l = lhs.swapped ? tf.transpose(lhs.t, [0, 2, 1]) : lhs.t;
         const rr = rhs.swapped ? tf.transpose(rhs.t, [0, 2, 1]) : rhs.t;
         r = intMatMul(l, rr);
-      } else r = tf.matMul(lhs.t, rhs.t, lhs.swapped, rhs.swapped);
+      } else {
+        // tfjs-backend-wasm caches XNNPACK's packed weights by the rhs's data id, and reuses them
+        // for a later matMul whose rhs shares that data in another shape (a reshape): wrong values.
+        // A private copy of the rhs gets a fresh data id.
+        const b3 = tf.getBackend() === 'wasm' ? tf.clone(rhs.t) : rhs.t;
+        r = tf.matMul(lhs.t, b3, lhs.swapped, rhs.swapped);
+      }
       return tf.reshape(r, outShape);
     }),
   ];

@@ -7,6 +7,7 @@
  *
  * @packageDocumentation
  */
+import { alias } from '../backend/index.js';
 import * as tf from '../backend/tf.js';
 import type { Array } from '../core/array.js';
 import type { DType } from '../core/dtype.js';
@@ -360,7 +361,7 @@ export interface ConvertParams {
 /** `convert_element_type`: casts to `newDType` (weak flag kept from params). @category Primitives */
 export const convertP: Primitive<ConvertParams> = definePrimitive<ConvertParams>({
   name: 'convert_element_type',
-  impl: ([x], { newDType }) => [x!.dtype === newDType ? tf.clone(x!) : newDType === 'bool' ? tf.notEqual(x!, 0) : tf.cast(x!, newDType)],
+  impl: ([x], { newDType }) => [x!.dtype === newDType ? alias(x!) : newDType === 'bool' ? tf.notEqual(x!, 0) : tf.cast(x!, newDType)],
   abstractEval: ([x], { newDType, weakType }) => [new ShapedArray(x!.shape, newDType, weakType)],
   batch: vectorizedBatch(() => convertP),
   jvp: ([x], [t], params) => {

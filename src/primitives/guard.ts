@@ -7,6 +7,7 @@
  * @packageDocumentation
  * @internal
  */
+import { alias } from '../backend/index.js';
 import * as tf from '../backend/tf.js';
 import { BackendError } from '../errors.js';
 
@@ -94,7 +95,7 @@ export function mergeRuns<C>(shape: readonly number[], cls: readonly C[]): { sha
  */
 export function reduction(name: string, x: tf.Tensor, axes: readonly number[], kernel: (x: tf.Tensor, axes: number[]) => tf.Tensor): tf.Tensor {
   const outShape = x.shape.filter((_, i) => !axes.includes(i));
-  if (axes.length === 0) return tf.clone(x);
+  if (axes.length === 0) return alias(x);
   if (x.rank <= MAX_KERNEL_RANK) return kernel(x, [...axes]);
   // Size-1 axes carry no data; dropping them first keeps the merge tight.
   const keep = x.shape.map((d) => d !== 1);
@@ -105,13 +106,13 @@ export function reduction(name: string, x: tf.Tensor, axes: readonly number[], k
   const mAxes = m.cls.flatMap((r, i) => (r ? [i] : []));
   return tf.tidy(() => {
     const r = tf.reshape(x, m.shape);
-    return tf.reshape(mAxes.length === 0 ? tf.clone(r) : kernel(r, mAxes), outShape);
+    return tf.reshape(mAxes.length === 0 ? alias(r) : kernel(r, mAxes), outShape);
   });
 }
 
 /** Transposes an input of any rank: dims that stay adjacent are merged first. */
 export function transposeGuarded(x: tf.Tensor, perm: readonly number[]): tf.Tensor {
-  if (perm.every((p, i) => p === i)) return tf.clone(x);
+  if (perm.every((p, i) => p === i)) return alias(x);
   if (x.rank <= MAX_KERNEL_RANK) return tf.transpose(x, [...perm]);
   // Drop size-1 dims, then merge runs of input dims that appear consecutively in perm.
   const outShape = perm.map((p) => x.shape[p]!);

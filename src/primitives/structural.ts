@@ -6,6 +6,7 @@
  *
  * @packageDocumentation
  */
+import { alias } from '../backend/index.js';
 import * as tf from '../backend/tf.js';
 import type { Array } from '../core/array.js';
 import { definePrimitive, UndefPrimal, Zero, type MaybeZero, type Primitive } from '../core/primitive.js';
@@ -97,8 +98,10 @@ export const broadcastInDimP: Primitive<BroadcastInDimParams> = definePrimitive<
 
 // tf.broadcastTo goes through Tile, which is rank-limited; merge runs first.
 function tileTo(x: tf.Tensor, shape: readonly number[]): tf.Tensor {
-  if (sameShape(x.shape, shape)) return tf.clone(x);
+  if (sameShape(x.shape, shape)) return alias(x);
   if (shapeSize(shape) === 0) return tf.zeros([...shape], x.dtype); // tf.broadcastTo mishandles size-0 dims
+  // Adding to zeros broadcasts much faster than tfjs's Tile on wasm (a scalar fill is a memset).
+  if (x.dtype !== 'bool' && shape.length <= 6) return tf.tidy(() => tf.add(tf.zeros([...shape], x.dtype), x));
   if (shape.length <= 6) return tf.broadcastTo(x, [...shape]);
   const cls = shape.map((d, i) => (x.shape[i] === d ? 'f' : 'b'));
   const inS: number[] = [];
@@ -238,7 +241,7 @@ export function instantiate(t: MaybeZero): Array {
 /** `stop_gradient`: the identity, with a zero tangent. @category Primitives */
 export const stopGradientP: Primitive<Record<string, never>> = definePrimitive<Record<string, never>>({
   name: 'stop_gradient',
-  impl: ([x]) => [tf.clone(x!)],
+  impl: ([x]) => [alias(x!)],
   abstractEval: ([x]) => [x!],
   batch: vectorizedBatch(() => stopGradientP),
   jvp: ([x]) => [[x!], [zeroLike(x!)]],

@@ -6,6 +6,7 @@
  * @packageDocumentation
  * @internal
  */
+import { alias } from '../backend/index.js';
 import * as tf from '../backend/tf.js';
 import { constant } from '../core/concrete.js';
 import { Lit, type Atom, type Jaxpr, type Var } from '../core/jaxpr.js';
@@ -51,7 +52,7 @@ export function executeJaxpr(jaxpr: Jaxpr, inputs: readonly tf.Tensor[]): tf.Ten
       const outs = eqn.primitive.impl(ins, eqn.params as never);
       eqn.outBinders.forEach((v, i) => {
         const t = outs[i]!;
-        env.set(v, ins.includes(t) ? tf.clone(t) : t);
+        env.set(v, ins.includes(t) ? alias(t) : t);
       });
       for (const v of lu[e]!) {
         env.get(v)!.dispose();
@@ -62,7 +63,7 @@ export function executeJaxpr(jaxpr: Jaxpr, inputs: readonly tf.Tensor[]): tf.Ten
     const seen = new Set<tf.Tensor>();
     for (const a of jaxpr.outs) {
       let t = read(a);
-      if (a instanceof Lit || inputSet.has(t) || seen.has(t)) t = tf.clone(t);
+      if (a instanceof Lit || inputSet.has(t) || seen.has(t)) t = alias(t);
       seen.add(t);
       result.push(t);
     }
