@@ -18,7 +18,6 @@
 import { isSyncReadable } from '../backend/index.js';
 import * as tf from '../backend/tf.js';
 import { Array } from '../core/array.js';
-import { ConcreteArray } from '../core/concrete.js';
 import { isFloat } from '../core/dtype.js';
 import { evalJaxpr, Jaxpr, JaxprEqn, Var } from '../core/jaxpr.js';
 import { makeJaxprFlat } from '../core/makeJaxpr.js';
@@ -55,18 +54,14 @@ export function traceFn(f: (...xs: Array[]) => Array[], avals: readonly ShapedAr
 }
 
 /**
- * Traces a derived (cached) program: its constants, if any, are concrete arrays
- * made while tracing; they are kept alive for the jaxpr's lifetime.
+ * Traces a derived program (a jvp, transpose or batched version of a jaxpr).
+ * Its constants, if any, are arrays made while tracing, owned by the current
+ * scope; such programs are not cached (see {@link DerivedCache}).
  *
  * @internal
  */
 export function traceDerived(f: (...xs: Array[]) => Array[], avals: readonly ShapedArray[]): TracedFn {
-  const t = traceFn(f, avals);
-  for (const c of t.consts) {
-    if (!(c instanceof ConcreteArray)) throw new TfjaxError('tfjax internal: a derived control-flow program closed over a traced value');
-    tf.keep(c.tensor);
-  }
-  return t;
+  return traceFn(f, avals);
 }
 
 /**
@@ -121,14 +116,23 @@ export function indentJaxpr(j: Jaxpr, by: number): string {
   return j.toString().split('\n').join(`\n${' '.repeat(by)}`);
 }
 
-/** Two-level cache of derived programs: per jaxpr (weakly), then per variant key. @internal */
+/**
+ * Two-level cache of derived programs: per jaxpr (weakly), then per variant
+ * key. Programs holding arrays (`consts(v)` nonempty) are traced anew each
+ * time instead of cached, since their arrays belong to the scope that made them.
+ *
+ * @internal
+ */
 export class DerivedCache<K extends object, V> {
   private readonly map = new WeakMap<K, Map<string, V>>();
+  constructor(private readonly consts: (v: V) => readonly Array[]) {}
   get(owner: K, key: string, make: () => V): V {
     let m = this.map.get(owner);
     if (m === undefined) this.map.set(owner, (m = new Map<string, V>()));
-    let v = m.get(key);
-    if (v === undefined) m.set(key, (v = make()));
+    const hit = m.get(key);
+    if (hit !== undefined) return hit;
+    const v = make();
+    if (this.consts(v).length === 0) m.set(key, v);
     return v;
   }
 }
@@ -201,9 +205,9 @@ function selectBranches(index: tf.Tensor, branches: readonly Jaxpr[], ops: reado
   return result;
 }
 
-const condJvpCache = new DerivedCache<readonly Jaxpr[], { jaxprs: Jaxpr[]; consts: Array[]; outNz: boolean[] }>();
-const condTransposeCache = new DerivedCache<readonly Jaxpr[], { jaxprs: Jaxpr[]; consts: Array[] }>();
-const condBatchCache = new DerivedCache<readonly Jaxpr[], { jaxprs: Jaxpr[]; consts: Array[] }>();
+const condJvpCache = new DerivedCache<readonly Jaxpr[], { jaxprs: Jaxpr[]; consts: Array[]; outNz: boolean[] }>((v) => v.consts);
+const condTransposeCache = new DerivedCache<readonly Jaxpr[], { jaxprs: Jaxpr[]; consts: Array[] }>((v) => v.consts);
+const condBatchCache = new DerivedCache<readonly Jaxpr[], { jaxprs: Jaxpr[]; consts: Array[] }>((v) => v.consts);
 
 /**
  * The `cond` primitive: `cond[branches] index ...operands` runs branch

@@ -126,8 +126,11 @@ function maskedLoop(cond: Jaxpr, body: Jaxpr, cc: readonly tf.Tensor[], bc: read
   return carry;
 }
 
-const whileJvpCache = new DerivedCache<Jaxpr, { params: WhileParams; carryNz: boolean[]; bodyConsts: Array[]; condConsts: Array[] }>();
-const whileBatchCache = new DerivedCache<Jaxpr, { params: WhileParams; carryB: boolean[]; predB: boolean; bodyConsts: Array[]; condConsts: Array[] }>();
+const whileJvpCache = new DerivedCache<Jaxpr, { params: WhileParams; carryNz: boolean[]; bodyConsts: Array[]; condConsts: Array[] }>((v) => [...v.condConsts, ...v.bodyConsts]);
+const whileBatchCache = new DerivedCache<Jaxpr, { params: WhileParams; carryB: boolean[]; predB: boolean; bodyConsts: Array[]; condConsts: Array[] }>((v) => [
+  ...v.condConsts,
+  ...v.bodyConsts,
+]);
 
 function splitOps<T>(xs: readonly T[], { condNconsts, bodyNconsts }: WhileParams): [T[], T[], T[]] {
   return [xs.slice(0, condNconsts), xs.slice(condNconsts, condNconsts + bodyNconsts), xs.slice(condNconsts + bodyNconsts)];

@@ -218,6 +218,10 @@ describe.each([
     // grad through the batched select
     const g = grad((x: np.Array) => vmap(f)(x).sum())(f32(xs));
     allClose(vals(g), xs.flatMap((r) => (r[0]! + r[1]! > 0 ? [2, 2] : r.map(Math.cos))));
+    // per-example gradients: the transposed cond is batched too
+    const pg = vmap(grad((x: np.Array) => f(x).sum()))(f32(xs));
+    allClose(vals(pg), xs.flatMap((r) => (r[0]! + r[1]! > 0 ? [2, 2] : r.map(Math.cos))));
+    allClose(vals(jit(vmap(grad((x: np.Array) => f(x).sum())))(f32(xs))), vals(pg));
   });
 
   it('cond under vmap with an unbatched predicate stays a cond of batched branches', () => {
