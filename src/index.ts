@@ -27,6 +27,7 @@ export { linearize, type Disposable } from './transforms/linearize.js';
 export { vjp, vjpWithAux, linearTranspose, type VjpFn } from './transforms/vjp.js';
 export { grad, valueAndGrad, type GradOptions } from './transforms/grad.js';
 export { stopGradient } from './transforms/stopGradient.js';
+export { customJvp, customVjp, checkpoint, type CustomJvpFunction, type CustomVjpFunction } from './lax/custom.js';
 export { checkGrads, GradCheckError, type CheckGradsOptions, type CheckGradsFn } from './transforms/checkGrads.js';
 export { jit, jitP, type Jitted, type JitOptions, type JitParams } from './transforms/jit.js';
 export { vmap, BatchTracer, type VmapOptions } from './transforms/vmap.js';
