@@ -15,7 +15,7 @@
  *   exactly zero tangents and cotangents, and say why checkGrads is skipped.
  *
  * A last test requires a table entry for every registered primitive.
- * Entries: test/primitives/spec/{elementwise,structural,random,calls}.ts, extra
+ * Entries: test/primitives/spec/{elementwise,structural,random,calls,linalg}.ts, extra
  * cases (rank 7, size 0, conventions) in spec/edges.ts; references:
  * spec/refs.ts; checks: spec/harness.ts.
  */
@@ -24,6 +24,7 @@ import { getBackend } from '../../src/index.js';
 import { PRIMITIVES } from '../../src/core/primitive.js';
 import { CALLS } from './spec/calls.js';
 import { EDGE_CASES } from './spec/edges.js';
+import { LINALG } from './spec/linalg.js';
 import { ELEMENTWISE } from './spec/elementwise.js';
 import { checkDerivatives, checkValue, checkZeroDerivatives, prepare, runCheckGrads, type Case, type Entry } from './spec/harness.js';
 import { RANDOM, threefryRef } from './spec/random.js';
@@ -53,10 +54,17 @@ const EXEMPT: ReadonlyMap<string, string> = new Map<string, string>([
   ['custom_lin', 'cannot be evaluated; covered through custom_vjp_call'],
 ]);
 
+/**
+ * Entries written ahead of primitives that other engineers are still adding
+ * (not yet reachable from src/index.ts): skipped with a note while they are not
+ * registered, run as soon as they are. Remove a name once it is registered.
+ */
+const PENDING: ReadonlySet<string> = new Set(['cholesky', 'triangular_solve', 'lu', 'eigh', 'qr', 'pinv']);
+
 /** checkGrads' modes for a case: both, or the one mode the primitive has. */
 const modesOf = (c: Case): readonly ('fwd' | 'rev')[] => (c.fwdOnly !== undefined ? ['fwd'] : c.revOnly !== undefined ? ['rev'] : TOL.checkGrads.modes);
 
-const BASE: readonly Entry[] = [...ELEMENTWISE, ...STRUCTURAL_ETC, ...RANDOM, ...CALLS];
+const BASE: readonly Entry[] = [...ELEMENTWISE, ...STRUCTURAL_ETC, ...RANDOM, ...CALLS, ...LINALG];
 
 /** The table: the base entries with the extra cases (rank 7, size 0, conventions) of spec/edges.ts merged in by name. */
 const TABLE: readonly Entry[] = BASE.map((e) => ({ name: e.name, cases: [...e.cases, ...EDGE_CASES.flatMap((m) => m[e.name] ?? [])] }));
@@ -64,6 +72,10 @@ const TABLE: readonly Entry[] = BASE.map((e) => ({ name: e.name, cases: [...e.ca
 for (const entry of TABLE) {
   describe(entry.name, () => {
     const prim = PRIMITIVES.get(entry.name);
+    if (prim === undefined && PENDING.has(entry.name)) {
+      it.skip('not registered yet (pending: being added by another engineer)', () => undefined);
+      return;
+    }
     it('is registered', () => expect(prim, `no primitive named ${entry.name} in PRIMITIVES`).toBeDefined());
     if (prim === undefined) return;
     for (const c of entry.cases) {

@@ -61,6 +61,12 @@ export interface Case {
   readonly revOnly?: string;
   /** Values involve no rounding (e.g. size-0 operands: empty sums are exactly 0): compared exactly. */
   readonly exact?: boolean;
+  /**
+   * A traceable step applied to the primitive's outputs before any check (and
+   * mirrored in `ref`), e.g. a sign normalization of a decomposition that is
+   * unique only up to signs; it must have a zero derivative where it is not the identity.
+   */
+  readonly post?: (outs: JArray[]) => JArray[];
 }
 
 /** The table entry of one primitive. */
@@ -209,7 +215,7 @@ export function prepare(prim: Primitive<never>, c: Case, seedName: string): Prep
   const arrays = xs.map((x, i) => toArray(x, dtypes[i], c.operands[i]!.weak === true));
   const diff = dtypes.flatMap((d, i) => (d === 'float32' ? [i] : []));
   const g = (...all: JArray[]): JArray | JArray[] => {
-    const outs = bind(prim, all, c.params as never);
+    const outs = c.post === undefined ? bind(prim, all, c.params as never) : scoped(() => c.post!(bind(prim, all, c.params as never)));
     return outs.length === 1 ? outs[0]! : outs;
   };
   const fOf =
