@@ -307,11 +307,15 @@ describe('lax.scan: derivatives against float64 references', () => {
     allClose(gW, r.gW, 1e-4);
     allClose(gH, r.gH0, 1e-4);
     allClose(gX, r.gX, 1e-4);
-    // Under jit, the same.
+    // Under jit (around grad, and inside it: the jitted call's own jvp and transpose), the same.
     const [gW2, gH2, gX2] = jit(grad(loss, { argnums: [0, 1, 2] }))(W, h, x);
     allClose(gW2, r.gW, 1e-4);
     allClose(gH2, r.gH0, 1e-4);
     allClose(gX2, r.gX, 1e-4);
+    const [gW3, gH3, gX3] = grad(jit(loss), { argnums: [0, 1, 2] })(W, h, x);
+    allClose(gW3, r.gW, 1e-4);
+    allClose(gH3, r.gH0, 1e-4);
+    allClose(gX3, r.gX, 1e-4);
   });
 
   it('checkGrads (both modes, order 2) on a nonlinear scan with a reversed inner pass', async () => {
@@ -416,6 +420,22 @@ describe('lax.scan under vmap and jit', () => {
     allClose(summed, per.reduce((p, q) => p.map((v, k) => v + q[k]!)), 1e-4);
     const jitted = jit(vmap(grad(loss), { inAxes: [null, 0] }))(a, xs);
     allClose(jitted, flat(batched), 1e-5);
+    allClose(vmap(grad(jit(loss)), { inAxes: [null, 0] })(a, xs), flat(batched), 1e-5);
+  });
+
+  it('nested vmap (two batch axes) equals a double loop', () => {
+    const xs = f32(randn(2 * 3 * 4 * 2), [2, 3, 4, 2]);
+    const a = np.array([0.5, -0.4]);
+    const h0 = np.array([0.1, 0.3]);
+    const [c, ys] = vmap(vmap((x: np.Array) => loop(a, h0, x)))(xs);
+    expect(c.shape).toEqual([2, 3, 2]);
+    expect(ys.shape).toEqual([2, 3, 4, 2]);
+    for (let i = 0; i < 2; i++)
+      for (let j = 0; j < 3; j++) {
+        const [rc, rys] = loop(a, h0, np.slice(xs, i, j));
+        allClose(np.slice(c, i, j), flat(rc));
+        allClose(np.slice(ys, i, j), flat(rys));
+      }
   });
 
   it('under jit: traced once (the body too), same values as eager', () => {
