@@ -13,6 +13,7 @@ export * as np from './numpy/index.js';
 export * as tree from './tree/index.js';
 export * as primitives from './primitives/index.js';
 export * as random from './random/index.js';
+export * as nn from './nn/index.js';
 export * as lax from './lax/index.js';
 export { ShapedArray } from './core/shapedArray.js';
 export type { DType } from './core/dtype.js';
