@@ -6,7 +6,7 @@
  * of nesting; plus a check that every registered primitive is covered.
  */
 import { describe, expect, it } from 'vitest';
-import { bind, bind1, jit, np, primitives as Pr, random } from '../../src/index.js';
+import { bind, bind1, checkpoint, customJvp, customVjp, grad, jit, lax, np, primitives as Pr, random } from '../../src/index.js';
 import { PRIMITIVES } from '../../src/core/primitive.js';
 import type { ConvParams } from '../../src/primitives/conv.js';
 import type { IndexMode } from '../../src/primitives/indexing.js';
@@ -274,6 +274,76 @@ cases.push({ name: 'rem_u32', prims: ['rem_u32'], f: (x, y) => bind1(random.remU
 cases.push({ name: 'mul_u32', prims: ['mul_u32'], f: (x, y) => bind1(random.mulU32P, [x!, y!], NP), shapes: [[2, 3], [2, 3]], kinds: ['u32', 'u32'] });
 cases.push({ name: 'argsort_u32', prims: ['argsort_u32'], f: (k) => bind1(random.argsortU32P, [k], NP), shapes: [[2, 5]], kinds: [{ lo: -2, hi: 2 }] });
 
+// ---- control flow, custom rules, linalg --------------------------------------------------------
+
+cases.push({
+  name: 'cond (per-example predicate)',
+  prims: ['cond'],
+  f: (p, x) =>
+    lax.cond(
+      np.greater(np.sum(p!), 0),
+      (a: np.Array) => np.sin(a),
+      (a: np.Array) => np.cos(a).mul(2),
+      x!,
+    ),
+  shapes: [[2], [3]],
+  kinds: ['f', 'f'],
+});
+cases.push({
+  name: 'while (per-example trip counts)',
+  prims: ['while'],
+  f: (x) => lax.whileLoop((v: np.Array) => np.less(np.sum(v), 12), (v: np.Array) => v.mul(1.5).add(0.25), x!),
+  shapes: [[3]],
+  kinds: ['pos'],
+});
+cases.push({
+  name: 'scan',
+  prims: ['scan'],
+  f: (xs, c0) => {
+    const [c, ys] = lax.scan((c: np.Array, x: np.Array) => [c.mul(0.5).add(x), np.sin(c)] as const, c0!, xs!);
+    return [c, ys];
+  },
+  shapes: [[4, 2], [2]],
+  kinds: ['f', 'f'],
+});
+const sinJ = customJvp((x: np.Array) => np.sin(x));
+sinJ.defJvp(([x], [t]) => [np.sin(x), np.cos(x).mul(t)]);
+cases.push({ name: 'custom_jvp_call (and its jvp under vmap)', prims: ['custom_jvp_call'], f: (x) => [sinJ(x!), grad((u: np.Array) => np.sum(sinJ(u)))(x!)], shapes: [[3]], kinds: ['f'] });
+const sinV = customVjp((x: np.Array) => np.sin(x));
+sinV.defVjp((x: np.Array) => [np.sin(x), np.cos(x)], (c: np.Array, ct: np.Array) => [c.mul(ct)]);
+cases.push({
+  name: 'custom_vjp_call, custom_lin (grad under vmap)',
+  prims: ['custom_vjp_call', 'custom_lin'],
+  f: (x) => [sinV(x!), grad((u: np.Array) => np.sum(sinV(u).mul(u)))(x!)],
+  shapes: [[3]],
+  kinds: ['f'],
+});
+const sinC = checkpoint((x: np.Array) => np.sin(np.sin(x)));
+cases.push({ name: 'checkpoint (grad under vmap)', prims: ['checkpoint'], f: (x) => [sinC(x!), grad((u: np.Array) => np.sum(sinC(u)))(x!)], shapes: [[3]], kinds: ['f'] });
+
+/** np.linalg, when this tree has it (its primitives are registered only then). */
+interface Linalg {
+  cholesky(a: np.Array): np.Array;
+  triangularSolve(a: np.Array, b: np.Array, opts: { lower: boolean }): np.Array;
+  solve(a: np.Array, b: np.Array): np.Array;
+  eigh(a: np.Array): [np.Array, np.Array];
+  qr(a: np.Array): [np.Array, np.Array];
+  pinv(a: np.Array): np.Array;
+}
+const la = (np as unknown as { linalg?: Linalg }).linalg;
+if (la !== undefined) {
+  // Well-conditioned symmetric positive definite matrices from any square a: a a^T + 3 I.
+  const spd = (a: np.Array): np.Array => np.matmul(a, np.transpose(a)).add(np.eye(a.shape[0]!).mul(3));
+  const lt = { rtol: 1e-4, atol: 1e-4 };
+  cases.push({ name: 'cholesky', prims: ['cholesky'], f: (a) => la.cholesky(spd(a!)), shapes: [[3, 3]], kinds: ['f'], ...lt });
+  cases.push({ name: 'triangular_solve', prims: ['triangular_solve'], f: (a, b) => la.triangularSolve(la.cholesky(spd(a!)), b!, { lower: true }), shapes: [[3, 3], [3, 2]], kinds: ['f', 'f'], ...lt });
+  cases.push({ name: 'lu (solve)', prims: ['lu'], f: (a, b) => la.solve(a!.add(np.eye(3).mul(4)), b!), shapes: [[3, 3], [3]], kinds: ['f', 'f'], ...lt });
+  // Eigenvectors and Q are defined up to sign: compare magnitudes.
+  cases.push({ name: 'eigh', prims: ['eigh'], f: (a) => { const [w, v] = la.eigh(spd(a!)); return [w, np.abs(v)]; }, shapes: [[3, 3]], kinds: ['f'], ...lt });
+  cases.push({ name: 'qr', prims: ['qr'], f: (a) => la.qr(a!).map((t) => np.abs(t)), shapes: [[3, 2]], kinds: ['f'], ...lt });
+  cases.push({ name: 'pinv', prims: ['pinv'], f: (a) => la.pinv(a!), shapes: [[3, 2]], kinds: ['f'], ...lt });
+}
+
 // ---- the inAxes / outAxes variants ------------------------------------------------------------
 
 /** The smallest output rank of `f` on one example (bounds the outAxes tried). */
@@ -331,9 +401,7 @@ describe('batch rules against a JS loop over the batch', () => {
 
   it('covers every registered primitive', () => {
     const covered = new Set(cases.flatMap((c) => c.prims));
-    // Higher-order primitives of lax (cond, while, scan...) have their own vmap tests in test/lax.
-    const lax = new Set(['cond', 'while', 'scan', 'switch']);
-    const missing = [...PRIMITIVES.keys()].filter((k) => !covered.has(k) && !lax.has(k));
+    const missing = [...PRIMITIVES.keys()].filter((k) => !covered.has(k));
     expect(missing).toEqual([]);
     for (const [name, p] of PRIMITIVES) {
       expect(typeof p.batch, `${name}.batch`).toBe('function');
