@@ -23,6 +23,7 @@ export * from './shape.js';
 export * from './indexing.js';
 export * from './products.js';
 export * from './einsum.js';
+export * as linalg from './linalg/index.js';
 
 installArrayMethods({
   add,

@@ -11,3 +11,4 @@ export * from './dot.js';
 export * from './conv.js';
 export * from './reductions.js';
 export * from './shape.js';
+export * from './linalg.js';

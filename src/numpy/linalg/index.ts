@@ -1,0 +1,18 @@
+/**
+ * `np.linalg`: linear algebra (JAX's `jax.numpy.linalg`), in camelCase.
+ *
+ * Built on a few primitives (`cholesky`, `triangular_solve`, `lu`, `eigh`,
+ * `qr`, `pinv`); everything else is derived, so every function is
+ * differentiable (jvp and vjp), traces under `jit` and batches under `vmap`
+ * over leading dims.
+ *
+ * What runs where: on `cpu` and `wasm` the factorizations run as float64 host
+ * kernels over values read synchronously; on WebGPU they throw a
+ * `BackendError` (device linear algebra is not implemented yet). `norm` with
+ * vector orders, `'fro'`, 1 and infinity orders runs everywhere.
+ *
+ * @packageDocumentation
+ */
+export { cholesky, eigh, eigvalsh, qr, type CholeskyOptions, type EighOptions, type QrMode } from './decompositions.js';
+export { det, inv, pinv, slogdet, solve, triangularSolve, type PinvOptions, type TriangularSolveOptions } from './solve.js';
+export { norm, type NormOptions, type NormOrd } from './norm.js';

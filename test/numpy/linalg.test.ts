@@ -1,0 +1,1163 @@
+/**
+ * np.linalg against float64 references in plain JS (test/numpy/linalg-ref.ts):
+ * inv, solve, cholesky, triangularSolve (sizes up to 512), eigh, qr (up to 256),
+ * det, slogdet, pinv, norm; ill-conditioned input (Hilbert 6x6) with
+ * tolerances scaled by the condition number; singular and non-PD input
+ * (NaN/inf as JAX); batches of matrices, vmap, jit; jvp rules against analytic
+ * float64 derivatives, the triangular_solve transpose by the dot-product
+ * identity, checkGrads (order 2 for inv, solve, det, cholesky); ranks 7-8;
+ * errors; leaks.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  ArgumentError,
+  AxisError,
+  BackendError,
+  bind,
+  bind1,
+  BroadcastError,
+  checkGrads,
+  DTypeError,
+  getBackend,
+  grad,
+  jacfwd,
+  jacrev,
+  jit,
+  jvp,
+  makeJaxpr,
+  np,
+  numTensors,
+  primitives,
+  ShapeError,
+  UndefPrimal,
+  vjp,
+  vmap,
+} from '../../src/index.js';
+import { scoped } from '../../src/core/scope.js';
+import * as ref from './linalg-ref.js';
+
+const { triangularSolveP, luP, choleskyP, eighP, qrP, pinvP } = primitives;
+const EPS32 = 2 ** -23;
+
+// ---- helpers --------------------------------------------------------------------
+
+const rng = ref.mulberry32(20240611);
+
+/** A float32 array from float64 values (exactly representable ones in these tests). */
+function toNp(a: ArrayLike<number>, shape: readonly number[]): np.Array {
+  return scoped(() => np.reshape(np.array(Float32Array.from(a)), shape));
+}
+
+function read(x: np.Array): Float64Array {
+  return Float64Array.from(x.dataSync());
+}
+
+function concat(parts: readonly Float64Array[]): Float64Array {
+  const out = new Float64Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+/** Matrix `k` of a stack of `size`-element matrices. */
+const part = (a: Float64Array, k: number, size: number): Float64Array => a.slice(k * size, (k + 1) * size);
+
+function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, atol: number, what = ''): void {
+  expect(got.length).toBe(want.length);
+  const d = ref.maxDiff(got, want);
+  if (!(d <= atol)) expect.fail(`${what}: max abs difference ${d} > ${atol}`);
+}
+
+function withLeakCheck(fn: () => void): void {
+  fn();
+  const n0 = numTensors();
+  fn();
+  expect(numTensors()).toBe(n0);
+}
+
+function disposeAll(...xs: (np.Array | readonly np.Array[])[]): void {
+  for (const x of xs) if (Array.isArray(x)) (x as np.Array[]).forEach((y) => y.dispose());
+  else (x as np.Array).dispose();
+}
+
+// ---- inv ------------------------------------------------------------------------
+
+describe('np.linalg.inv', () => {
+  for (const n of [1, 2, 3, 8, 64, 512]) {
+    it(`inverts a well-conditioned ${n}x${n} matrix`, () => {
+      const a = ref.wellConditioned(rng, n);
+      const want = ref.inverse(a, n);
+      const x = toNp(a, [n, n]);
+      const inv = np.linalg.inv(x);
+      const got = read(inv);
+      // float32 output of a float64 kernel: errors of a few float32 ulps of the largest entry, times n for the float32 factors.
+      expectClose(got, want, 20 * n * EPS32 * ref.maxAbs(want), 'inv vs float64');
+      const id = ref.eye(n);
+      const resid = ref.matmul(a, got, n, n, n).map((v, i) => v - id[i]!);
+      expect(ref.maxAbs(resid)).toBeLessThan(20 * n * EPS32 * ref.maxAbs(a) * ref.maxAbs(want) * n);
+      disposeAll(x, inv);
+    });
+  }
+
+  it('inverts a batch of matrices (leading dims) and int32 input as float32', () => {
+    const mats = [0, 1, 2, 3, 4, 5].map(() => ref.wellConditioned(rng, 3));
+    const x = toNp(concat(mats), [2, 3, 3, 3]);
+    const inv = np.linalg.inv(x);
+    expect(inv.shape).toEqual([2, 3, 3, 3]);
+    const got = read(inv);
+    mats.forEach((m, k) => expectClose(part(got, k, 9), ref.inverse(m, 3), 1e-5, `batch ${k}`));
+    const i32 = np.linalg.inv(np.array(new Int32Array([2, 0, 0, 4]), { dtype: 'int32' }).reshape([2, 2]));
+    expect(i32.dtype).toBe('float32');
+    expect(i32.tolist()).toEqual([
+      [0.5, 0],
+      [0, 0.25],
+    ]);
+    disposeAll(x, inv, i32);
+  });
+
+  it('Hilbert 6x6 (cond ~1.5e7): accurate to a tolerance scaled by the condition number', () => {
+    const n = 6;
+    const h = ref.hilbert(n);
+    const want = ref.inverse(h, n);
+    const cond = ref.maxAbs(h) * ref.maxAbs(want) * n; // an upper estimate of the inf-norm condition number
+    const x = toNp(h, [n, n]);
+    const inv = np.linalg.inv(x);
+    const got = read(inv);
+    // The LU factors are rounded to float32 between the factorization and the solves: relative error <= cond * eps.
+    expect(ref.maxDiff(got, want) / ref.maxAbs(want)).toBeLessThan(cond * EPS32);
+    disposeAll(x, inv);
+  });
+
+  it('a singular matrix gives infinities or NaNs (no error), as JAX', () => {
+    const inv = np.linalg.inv([
+      [1, 2],
+      [2, 4],
+    ]);
+    expect(read(inv).some((v) => !Number.isFinite(v))).toBe(true);
+    inv.dispose();
+  });
+
+  it('handles 0x0 matrices and empty batches', () => {
+    const a = np.linalg.inv(np.zeros([2, 0, 0]));
+    expect(a.shape).toEqual([2, 0, 0]);
+    const b = np.linalg.inv(np.zeros([0, 3, 3]));
+    expect(b.shape).toEqual([0, 3, 3]);
+    disposeAll(a, b);
+  });
+
+  it('rank 7 and 8 batches', () => {
+    for (const shape of [
+      [2, 1, 2, 1, 1, 2, 2],
+      [1, 2, 1, 1, 2, 1, 2, 2],
+    ]) {
+      const count = shape.slice(0, -2).reduce((p, d) => p * d, 1);
+      const mats = Array.from({ length: count }, () => ref.wellConditioned(rng, 2));
+      const x = toNp(concat(mats), shape);
+      const inv = np.linalg.inv(x);
+      expect(inv.shape).toEqual(shape);
+      const got = read(inv);
+      mats.forEach((m, k) => expectClose(part(got, k, 4), ref.inverse(m, 2), 1e-5, `rank ${shape.length} #${k}`));
+      // Gradients through the rules (dot_general, broadcasts) at that rank.
+      const g = grad((y: np.Array) => np.linalg.inv(y).sum())(x);
+      expect(g.shape).toEqual(shape);
+      // d sum(inv A) / dA = -(inv^T 1 1^T inv^T)
+      const gv = read(g);
+      mats.forEach((m, k) => {
+        const iv = ref.inverse(m, 2);
+        const ivT = ref.transpose(iv, 2, 2);
+        const ones = new Float64Array(4).fill(1);
+        const want = ref.matmul(ref.matmul(ivT, ones, 2, 2, 2), ivT, 2, 2, 2).map((v) => -v);
+        expectClose(part(gv, k, 4), want, 1e-4, `grad rank ${shape.length} #${k}`);
+      });
+      disposeAll(x, inv, g);
+    }
+  });
+
+  it('jvp is -inv dA inv (float64 reference) and checkGrads passes at order 2', async () => {
+    const n = 4;
+    const a = ref.wellConditioned(rng, n);
+    const t = ref.randMat(rng, n, n);
+    const x = toNp(a, [n, n]);
+    const tx = toNp(t, [n, n]);
+    const [y, dy] = jvp((m: np.Array) => np.linalg.inv(m), [x], [tx]);
+    const iv = ref.inverse(a, n);
+    const want = ref.matmul(ref.matmul(iv, t, n, n, n), iv, n, n, n).map((v) => -v);
+    expectClose(read(dy), want, 1e-4 * ref.maxAbs(want), 'd inv');
+    await checkGrads((m: np.Array) => np.linalg.inv(m), [x], { order: 2 });
+    disposeAll(x, tx, y, dy);
+  });
+
+  it('vmap(inv) over a batch matches a loop; jit(inv) matches eager', () => {
+    const mats = [0, 1, 2, 3].map(() => ref.wellConditioned(rng, 3));
+    const x = toNp(concat(mats), [4, 3, 3]);
+    const v = vmap((m: np.Array) => np.linalg.inv(m))(x);
+    const got = read(v);
+    mats.forEach((m, k) => expectClose(part(got, k, 9), ref.inverse(m, 3), 1e-5, `vmap #${k}`));
+    // Batch dim not in front.
+    const xt = np.moveaxis(x, 0, 2);
+    const v2 = vmap((m: np.Array) => np.linalg.inv(m), { inAxes: 2 })(xt);
+    expectClose(read(v2), got, 0, 'inAxes 2');
+    const f = jit((m: np.Array) => np.linalg.inv(m));
+    const j = f(x);
+    expectClose(read(j), got, 0, 'jit');
+    f.dispose();
+    disposeAll(x, v, xt, v2, j);
+  });
+
+  it('frees every intermediate', () => {
+    const x = toNp(ref.wellConditioned(rng, 5), [5, 5]);
+    withLeakCheck(() => np.linalg.inv(x).dispose());
+    withLeakCheck(() => np.linalg.inv([[2, 1], [1, 3]]).dispose());
+    withLeakCheck(() => grad((m: np.Array) => np.linalg.inv(m).sum())(x).dispose());
+    x.dispose();
+  });
+});
+
+// ---- solve ------------------------------------------------------------------------
+
+describe('np.linalg.solve', () => {
+  for (const n of [1, 3, 16, 512]) {
+    it(`solves a ${n}x${n} system for a vector and for several right-hand sides`, () => {
+      const a = ref.wellConditioned(rng, n);
+      const b = ref.randMat(rng, n, 3);
+      const iv = ref.inverse(a, n);
+      const want = ref.matmul(iv, b, n, n, 3);
+      const x = toNp(a, [n, n]);
+      const bm = toNp(b, [n, 3]);
+      const got = np.linalg.solve(x, bm);
+      expect(got.shape).toEqual([n, 3]);
+      expectClose(read(got), want, 20 * n * EPS32 * ref.maxAbs(want), 'matrix rhs');
+      const bv = toNp(b.filter((_, i) => i % 3 === 0), [n]);
+      const gv = np.linalg.solve(x, bv);
+      expect(gv.shape).toEqual([n]);
+      expectClose(read(gv), want.filter((_, i) => i % 3 === 0), 20 * n * EPS32 * ref.maxAbs(want), 'vector rhs');
+      disposeAll(x, bm, got, bv, gv);
+    });
+  }
+
+  it('broadcasts batch dims between a and b (NumPy 2 semantics: 1-D b is a vector)', () => {
+    const mats = [0, 1].map(() => ref.wellConditioned(rng, 3));
+    const bs = [0, 1, 2].map(() => ref.randMat(rng, 3, 2));
+    const x = toNp(concat(mats), [2, 1, 3, 3]);
+    const b = toNp(concat(bs), [3, 3, 2]);
+    const out = np.linalg.solve(x, b);
+    expect(out.shape).toEqual([2, 3, 3, 2]);
+    const got = read(out);
+    for (let i = 0; i < 2; i++)
+      for (let j = 0; j < 3; j++) expectClose(part(got, i * 3 + j, 6), ref.matmul(ref.inverse(mats[i]!, 3), bs[j]!, 3, 3, 2), 1e-5, `(${i}, ${j})`);
+    const v = np.linalg.solve(x, [1, 2, 3]);
+    expect(v.shape).toEqual([2, 1, 3]);
+    disposeAll(x, b, out, v);
+  });
+
+  it('Hilbert 6x6: residual small, error within the condition-number bound', () => {
+    const n = 6;
+    const h = ref.hilbert(n);
+    const xTrue = new Float64Array(n).fill(1);
+    const b = ref.f32(ref.matmul(h, xTrue, n, n, 1));
+    const want = ref.matmul(ref.inverse(h, n), b, n, n, 1);
+    const cond = ref.maxAbs(h) * ref.maxAbs(ref.inverse(h, n)) * n;
+    const x = toNp(h, [n, n]);
+    const out = np.linalg.solve(x, toNp(b, [n]));
+    const got = read(out);
+    expect(ref.maxDiff(got, want) / ref.maxAbs(want)).toBeLessThan(cond * EPS32);
+    const resid = ref.matmul(h, got, n, n, 1).map((v, i) => v - b[i]!);
+    expect(ref.maxAbs(resid)).toBeLessThan(1e-4);
+    disposeAll(x, out);
+  });
+
+  it('acceptance: jit(x => solve(A, x)) matches the reference and traces lu and triangular_solve', () => {
+    const n = 5;
+    const a = ref.wellConditioned(rng, n);
+    const A = toNp(a, [n, n]);
+    const f = jit((v: np.Array) => np.linalg.solve(A, v));
+    for (let k = 0; k < 3; k++) {
+      const b = ref.randMat(rng, n, 1);
+      const bv = toNp(b, [n]);
+      const out = f(bv);
+      expectClose(read(out), ref.matmul(ref.inverse(a, n), b, n, n, 1), 1e-5, `call ${k}`);
+      disposeAll(bv, out);
+    }
+    const text = makeJaxpr((v: np.Array) => np.linalg.solve(A, v))(np.zeros([n])).toString();
+    expect(text).toContain('lu');
+    expect(text).toContain('triangular_solve');
+    // No leak across calls.
+    const bv = toNp(ref.randMat(rng, n, 1), [n]);
+    withLeakCheck(() => f(bv).dispose());
+    f.dispose();
+    disposeAll(A, bv);
+  });
+
+  it('gradients in a and b: analytic float64 reference and checkGrads at order 2', async () => {
+    const n = 4;
+    const a = ref.wellConditioned(rng, n);
+    const b = ref.randMat(rng, n, 1);
+    const x = toNp(a, [n, n]);
+    const bv = toNp(b, [n]);
+    // d/db sum(solve(A, b)) = A^-T 1 ; d/dA = -(A^-T 1) x^T
+    const [ga, gb] = grad((m: np.Array, v: np.Array) => np.linalg.solve(m, v).sum(), { argnums: [0, 1] })(x, bv);
+    const iv = ref.inverse(a, n);
+    const lam = ref.matmul(ref.transpose(iv, n, n), new Float64Array(n).fill(1), n, n, 1);
+    const sol = ref.matmul(iv, b, n, n, 1);
+    expectClose(read(gb), lam, 1e-4, 'grad b');
+    expectClose(read(ga), ref.matmul(lam, sol, n, 1, n).map((v) => -v), 1e-4, 'grad A');
+    await checkGrads((m: np.Array, v: np.Array) => np.linalg.solve(m, v), [x, bv], { order: 2 });
+    disposeAll(x, bv, ga, gb);
+  });
+
+  it('vmap over b only, over A only, and both', () => {
+    const n = 3;
+    const a = ref.wellConditioned(rng, n);
+    const A = toNp(a, [n, n]);
+    const bs = [0, 1, 2, 3].map(() => ref.randMat(rng, n, 1));
+    const B = toNp(concat(bs), [4, n]);
+    const out = vmap((m: np.Array, v: np.Array) => np.linalg.solve(m, v), { inAxes: [null, 0] })(A, B);
+    const got = read(out);
+    bs.forEach((b, k) => expectClose(part(got, k, n), ref.matmul(ref.inverse(a, n), b, n, n, 1), 1e-5, `b #${k}`));
+    const mats = [0, 1, 2, 3].map(() => ref.wellConditioned(rng, n));
+    const As = toNp(concat(mats), [4, n, n]);
+    const out2 = vmap((m: np.Array, v: np.Array) => np.linalg.solve(m, v), { inAxes: [0, null] })(As, toNp(bs[0]!, [n]));
+    const got2 = read(out2);
+    mats.forEach((m, k) => expectClose(part(got2, k, n), ref.matmul(ref.inverse(m, n), bs[0]!, n, n, 1), 1e-5, `A #${k}`));
+    const out3 = vmap((m: np.Array, v: np.Array) => np.linalg.solve(m, v))(As, B);
+    const got3 = read(out3);
+    mats.forEach((m, k) => expectClose(part(got3, k, n), ref.matmul(ref.inverse(m, n), bs[k]!, n, n, 1), 1e-5, `both #${k}`));
+    disposeAll(A, B, out, As, out2, out3);
+  });
+
+  it('errors: non-square a, mismatched b, scalar b, batch dims that do not broadcast', () => {
+    expect(() => np.linalg.solve(np.zeros([2, 3]), np.zeros([2]))).toThrow(ShapeError);
+    expect(() => np.linalg.solve(np.zeros([2, 3]), np.zeros([2]))).toThrow(/np\.linalg\.solve: a must be square/);
+    expect(() => np.linalg.solve(np.eye(2), np.zeros([3]))).toThrow(/b needs length 2/);
+    expect(() => np.linalg.solve(np.eye(2), np.zeros([3, 1]))).toThrow(ShapeError);
+    expect(() => np.linalg.solve(np.eye(2), 1)).toThrow(/scalar/);
+    expect(() => np.linalg.solve(np.zeros([2, 2, 2]), np.zeros([3, 2, 1]))).toThrow(BroadcastError);
+    expect(() => np.linalg.solve(np.zeros([2]), np.zeros([2]))).toThrow(/rank >= 2/);
+  });
+});
+
+// ---- cholesky ----------------------------------------------------------------------
+
+describe('np.linalg.cholesky', () => {
+  for (const n of [1, 2, 5, 64, 512]) {
+    it(`factors a ${n}x${n} SPD matrix (L L^T = A, L lower, vs float64)`, () => {
+      const a = ref.spd(rng, n);
+      const want = ref.cholesky(a, n);
+      const x = toNp(a, [n, n]);
+      const l = np.linalg.cholesky(x);
+      const got = read(l);
+      expectClose(got, want, 8 * EPS32 * ref.maxAbs(want), 'L vs float64');
+      for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) expect(got[i * n + j]).toBe(0);
+      const llt = ref.matmul(got, ref.transpose(got, n, n), n, n, n);
+      expectClose(llt, a, 8 * n * EPS32 * ref.maxAbs(a), 'L L^T');
+      disposeAll(x, l);
+    });
+  }
+
+  it('upper, symmetrization (as JAX) and lower-triangle-only reads', () => {
+    const a = ref.spd(rng, 3);
+    const x = toNp(a, [3, 3]);
+    const u = np.linalg.cholesky(x, { upper: true });
+    expectClose(read(u), ref.transpose(ref.cholesky(a, 3), 3, 3), 1e-5, 'upper');
+    // A non-symmetric input: the default uses (A + A^T) / 2, symmetrizeInput false reads the lower triangle.
+    const skew = a.map((v, i) => v + Math.sign((i % 3) - Math.floor(i / 3)) * 0.25);
+    const xs = toNp(skew, [3, 3]);
+    const sym = np.linalg.cholesky(xs);
+    expectClose(read(sym), ref.cholesky(a, 3), 1e-5, 'symmetrized');
+    const low = np.linalg.cholesky(xs, { symmetrizeInput: false });
+    const lowerSym = new Float64Array(9);
+    for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) lowerSym[i * 3 + j] = skew[Math.max(i, j) * 3 + Math.min(i, j)]!;
+    expectClose(read(low), ref.cholesky(lowerSym, 3), 1e-5, 'lower only');
+    disposeAll(x, u, xs, sym, low);
+  });
+
+  it('a matrix that is not positive definite gives all NaNs (JAX); so does a NaN input', () => {
+    const l = np.linalg.cholesky([
+      [1, 2],
+      [2, 1],
+    ]);
+    expect(read(l).every(Number.isNaN)).toBe(true);
+    // In a batch, only the bad matrix is NaN.
+    const b = np.linalg.cholesky(np.array([[[4, 0], [0, 1]], [[-1, 0], [0, 1]]]));
+    const got = read(b);
+    expect(Array.from(got.slice(0, 4))).toEqual([2, 0, 0, 1]);
+    expect(got.slice(4).every(Number.isNaN)).toBe(true);
+    disposeAll(l, b);
+  });
+
+  it('Hilbert 6x6: L L^T reconstructs A (backward stable, independent of cond)', () => {
+    const h = ref.hilbert(6);
+    const x = toNp(h, [6, 6]);
+    const l = np.linalg.cholesky(x);
+    const got = read(l);
+    expectClose(ref.matmul(got, ref.transpose(got, 6, 6), 6, 6, 6), h, 8 * 6 * EPS32, 'L L^T');
+    disposeAll(x, l);
+  });
+
+  it('jvp matches float64 central differences of the reference; checkGrads at order 2', async () => {
+    const n = 4;
+    const a = ref.spd(rng, n);
+    const t0 = ref.randMat(rng, n, n);
+    const t = ref.f32(ref.transpose(t0, n, n).map((v, i) => (v + t0[i]!) / 2));
+    const x = toNp(a, [n, n]);
+    const tx = toNp(t, [n, n]);
+    const [l, dl] = jvp((m: np.Array) => np.linalg.cholesky(m), [x], [tx]);
+    const h = 1e-6;
+    const lMinus = ref.cholesky(a.map((w, j) => w - h * t[j]!), n);
+    const fd = ref.cholesky(a.map((v, i) => v + h * t[i]!), n).map((v, i) => (v - lMinus[i]!) / (2 * h));
+    expectClose(read(dl), fd, 1e-4 * Math.max(1, ref.maxAbs(fd)), 'dL');
+    await checkGrads((m: np.Array) => np.linalg.cholesky(m), [x], { order: 2 });
+    disposeAll(x, tx, l, dl);
+  });
+
+  it('the primitive jvp differentiates "cholesky of the lower triangle" for any tangent', async () => {
+    const n = 3;
+    const x = toNp(ref.spd(rng, n), [n, n]);
+    await checkGrads((m: np.Array) => bind1(choleskyP, [m], {}), [x], { order: 1 });
+    x.dispose();
+  });
+
+  it('batches, vmap and jit agree with a loop', () => {
+    const mats = [0, 1, 2, 3, 4, 5].map(() => ref.spd(rng, 3));
+    const x = toNp(concat(mats), [3, 2, 3, 3]);
+    const direct = read(np.linalg.cholesky(x));
+    mats.forEach((m, k) => expectClose(part(direct, k, 9), ref.cholesky(m, 3), 1e-5, `batch #${k}`));
+    const nested = vmap(vmap((m: np.Array) => np.linalg.cholesky(m)), { inAxes: 1 })(x);
+    expect(nested.shape).toEqual([2, 3, 3, 3]);
+    const jitted = jit((m: np.Array) => np.linalg.cholesky(m));
+    expectClose(read(jitted(x)), direct, 0, 'jit');
+    jitted.dispose();
+    disposeAll(x, nested);
+  });
+
+  it('frees every intermediate', () => {
+    const x = toNp(ref.spd(rng, 4), [4, 4]);
+    withLeakCheck(() => np.linalg.cholesky(x).dispose());
+    withLeakCheck(() => grad((m: np.Array) => np.linalg.cholesky(m).sum())(x).dispose());
+    x.dispose();
+  });
+});
+
+// ---- triangularSolve ----------------------------------------------------------------------
+
+describe('np.linalg.triangularSolve', () => {
+  const opts = [true, false].flatMap((leftSide) =>
+    [true, false].flatMap((lower) => [true, false].flatMap((transposeA) => [true, false].map((unitDiagonal) => ({ leftSide, lower, transposeA, unitDiagonal })))),
+  );
+  for (const o of opts)
+    it(`solves ${JSON.stringify(o)} vs float64 (both triangles of a filled)`, () => {
+      const [m, n] = [5, 3];
+      const k = o.leftSide ? m : n;
+      // A full matrix with a strong diagonal: only the named triangle may be read.
+      const a = ref.wellConditioned(rng, k);
+      const b = ref.randMat(rng, m, n);
+      const want = ref.triSolve(a, b, m, n, o);
+      const x = toNp(a, [k, k]);
+      const bv = toNp(b, [m, n]);
+      const out = np.linalg.triangularSolve(x, bv, o);
+      expect(out.shape).toEqual([m, n]);
+      expectClose(read(out), want, 1e-5 * Math.max(1, ref.maxAbs(want)), 'x');
+      disposeAll(x, bv, out);
+    });
+
+  it('512x512 lower solve with 512 right-hand sides', () => {
+    const n = 512;
+    const a = ref.wellConditioned(rng, n);
+    const b = ref.randMat(rng, n, n);
+    const x = toNp(a, [n, n]);
+    const bv = toNp(b, [n, n]);
+    const out = np.linalg.triangularSolve(x, bv, { lower: true });
+    const got = read(out);
+    // Check the residual of the lower system (cheaper than a reference inverse of 512x512).
+    const low = a.map((v, i) => (i % n <= Math.floor(i / n) ? v : 0));
+    const resid = ref.matmul(low, got, n, n, n).map((v, i) => v - b[i]!);
+    expect(ref.maxAbs(resid)).toBeLessThan(1e-4);
+    disposeAll(x, bv, out);
+  });
+
+  it('vector b, batch broadcasting, defaults (leftSide true)', () => {
+    const a = ref.wellConditioned(rng, 3);
+    const x = toNp(a, [3, 3]);
+    const v = np.linalg.triangularSolve(x, [1, 2, 3], { lower: false });
+    expect(v.shape).toEqual([3]);
+    const o = { leftSide: true, lower: false, transposeA: false, unitDiagonal: false };
+    expectClose(read(v), ref.triSolve(a, Float64Array.from([1, 2, 3]), 3, 1, o), 1e-5, 'vector');
+    const r = np.linalg.triangularSolve(x, [1, 2, 3], { lower: true, leftSide: false });
+    expect(r.shape).toEqual([3]);
+    const mats = [0, 1].map(() => ref.wellConditioned(rng, 3));
+    const xs = toNp(concat(mats), [2, 1, 3, 3]);
+    const bs = [0, 1, 2].map(() => ref.randMat(rng, 3, 2));
+    const bb = toNp(concat(bs), [3, 3, 2]);
+    const out = np.linalg.triangularSolve(xs, bb, { lower: true, transposeA: true });
+    expect(out.shape).toEqual([2, 3, 3, 2]);
+    const got = read(out);
+    const ol = { leftSide: true, lower: true, transposeA: true, unitDiagonal: false };
+    for (let i = 0; i < 2; i++) for (let j = 0; j < 3; j++) expectClose(part(got, i * 3 + j, 6), ref.triSolve(mats[i]!, bs[j]!, 3, 2, ol), 1e-5, `(${i},${j})`);
+    disposeAll(x, v, r, xs, bb, out);
+  });
+
+  it('a zero on the diagonal gives infinities', () => {
+    const out = np.linalg.triangularSolve(
+      [
+        [1, 0],
+        [1, 0],
+      ],
+      [1, 1],
+      { lower: true },
+    );
+    expect(read(out).some((v) => !Number.isFinite(v))).toBe(true);
+    out.dispose();
+  });
+
+  it('jvp in a and b vs float64; transpose rule by the dot-product identity (with broadcasting)', () => {
+    for (const o of opts) {
+      const [m, n] = [4, 3];
+      const k = o.leftSide ? m : n;
+      const a = ref.wellConditioned(rng, k);
+      const b = ref.randMat(rng, m, n);
+      const ta = ref.randMat(rng, k, k);
+      const tb = ref.randMat(rng, m, n);
+      const [x, bv, tx, tbv] = [toNp(a, [k, k]), toNp(b, [m, n]), toNp(ta, [k, k]), toNp(tb, [m, n])];
+      const [, dy] = jvp((p: np.Array, q: np.Array) => np.linalg.triangularSolve(p, q, o), [x, bv], [tx, tbv]);
+      const h = 1e-6;
+      const plus = ref.triSolve(a.map((v, i) => v + h * ta[i]!), b.map((v, i) => v + h * tb[i]!), m, n, o);
+      const minus = ref.triSolve(a.map((v, i) => v - h * ta[i]!), b.map((v, i) => v - h * tb[i]!), m, n, o);
+      expectClose(read(dy), plus.map((v, i) => (v - minus[i]!) / (2 * h)), 1e-4, `jvp ${JSON.stringify(o)}`);
+      // <ct, T(t)> == <T^T(ct), t> for the map b -> solve(a, b), with a batched [2, k, k] and b [m, n] broadcast.
+      const mats = concat([a, ref.wellConditioned(rng, k)]);
+      const xa = toNp(mats, [2, k, k]);
+      const ct = ref.randMat(rng, 2 * m, n);
+      const ctv = toNp(ct, [2, m, n]);
+      const [cb] = triangularSolveP.transpose!([ctv], [xa, new UndefPrimal(bv.aval)], o).slice(1) as [np.Array];
+      expect(cb.shape).toEqual([m, n]);
+      const y = np.linalg.triangularSolve(xa, tbv, o);
+      const lhs = read(y).reduce((s, v, i) => s + v * ct[i]!, 0);
+      const rhs = read(cb).reduce((s, v, i) => s + v * tb[i]!, 0);
+      expect(Math.abs(lhs - rhs)).toBeLessThan(1e-4 * Math.max(1, Math.abs(lhs)));
+      disposeAll(x, bv, tx, tbv, dy, xa, ctv, cb, y);
+    }
+  });
+
+  it('checkGrads (order 2) and vmap with batch dims on either operand', async () => {
+    const a = ref.wellConditioned(rng, 3);
+    const x = toNp(a, [3, 3]);
+    const bv = toNp(ref.randMat(rng, 3, 2), [3, 2]);
+    await checkGrads((p: np.Array, q: np.Array) => np.linalg.triangularSolve(p, q, { lower: true, transposeA: true }), [x, bv], { order: 2 });
+    await checkGrads((p: np.Array, q: np.Array) => np.linalg.triangularSolve(p, q, { lower: false, leftSide: false }), [x, toNp(ref.randMat(rng, 2, 3), [2, 3])], { order: 1 });
+    // a has more batch dims than b; only b is mapped (the rule pads b's batch dims).
+    const mats = [0, 1].map(() => ref.wellConditioned(rng, 3));
+    const xs = toNp(concat(mats), [2, 3, 3]);
+    const bs = [0, 1, 2, 3].map(() => ref.randMat(rng, 3, 1));
+    const bb = toNp(concat(bs), [4, 3, 1]);
+    const o = { leftSide: true, lower: true, transposeA: false, unitDiagonal: false };
+    const out = vmap((p: np.Array, q: np.Array) => np.linalg.triangularSolve(p, q, { lower: true }), { inAxes: [null, 0] })(xs, bb);
+    expect(out.shape).toEqual([4, 2, 3, 1]);
+    const got = read(out);
+    for (let k = 0; k < 4; k++) for (let i = 0; i < 2; i++) expectClose(part(got, k * 2 + i, 3), ref.triSolve(mats[i]!, bs[k]!, 3, 1, o), 1e-5, `(${k},${i})`);
+    // Only a mapped.
+    const out2 = vmap((p: np.Array, q: np.Array) => np.linalg.triangularSolve(p, q, { lower: true }), { inAxes: [0, null] })(xs, bb);
+    expect(out2.shape).toEqual([2, 4, 3, 1]);
+    disposeAll(x, bv, xs, bb, out, out2);
+  });
+
+  it('errors: missing lower, shapes that do not fit', () => {
+    // @ts-expect-error lower is required
+    expect(() => np.linalg.triangularSolve(np.eye(2), np.ones([2]), {})).toThrow(ArgumentError);
+    expect(() => np.linalg.triangularSolve(np.eye(2), np.ones([3]), { lower: true })).toThrow(/needs b's length to be 2/);
+    expect(() => np.linalg.triangularSolve(np.eye(2), np.ones([2, 3]), { lower: true, leftSide: false })).toThrow(/needs b's last dim to be 2/);
+    expect(() => bind1(triangularSolveP, [np.eye(2), np.ones([3, 1])], { leftSide: true, lower: true, transposeA: false, unitDiagonal: false })).toThrow(
+      /triangular_solve: a of shape \[2, 2\] does not fit b/,
+    );
+    expect(() => bind1(triangularSolveP, [np.eye(2), np.ones([2, 1], { dtype: 'int32' })], { leftSide: true, lower: true, transposeA: false, unitDiagonal: false })).toThrow(DTypeError);
+  });
+});
+
+// ---- eigh ---------------------------------------------------------------------------------
+
+/** Checks V diag(w) V^T = A, V^T V = I, ascending w, and w vs the Jacobi reference. */
+function checkEigh(a: Float64Array, n: number, w: Float64Array, v: Float64Array, tol: number, compareJacobi: boolean): void {
+  for (let i = 1; i < n; i++) expect(w[i]!).toBeGreaterThanOrEqual(w[i - 1]!);
+  const vd = v.map((x, i) => x * w[i % n]!);
+  const scale = Math.max(1, ref.maxAbs(a));
+  expectClose(ref.matmul(vd, ref.transpose(v, n, n), n, n, n), a, tol * scale, 'V diag(w) V^T');
+  expectClose(ref.matmul(ref.transpose(v, n, n), v, n, n, n), ref.eye(n), tol, 'V^T V');
+  if (compareJacobi) expectClose(w, ref.jacobiEigh(a, n).w, tol * scale, 'eigenvalues');
+}
+
+describe('np.linalg.eigh', () => {
+  for (const n of [1, 2, 3, 10, 40, 256]) {
+    it(`decomposes a symmetric ${n}x${n} matrix`, () => {
+      const a = ref.symmetric(rng, n);
+      const x = toNp(a, [n, n]);
+      const t0 = performance.now();
+      const [w, v] = np.linalg.eigh(x);
+      const ms = performance.now() - t0;
+      expect(w.shape).toEqual([n]);
+      expect(v.shape).toEqual([n, n]);
+      checkEigh(a, n, read(w), read(v), 4 * n * EPS32 + 1e-6, n <= 40);
+      if (n === 256) expect(ms).toBeLessThan(5000);
+      disposeAll(x, w, v);
+    });
+  }
+
+  it('Hilbert 6x6: even the smallest eigenvalue (~1e-7) to float32 relative precision', () => {
+    const h = ref.hilbert(6);
+    const want = ref.jacobiEigh(h, 6).w;
+    const x = toNp(h, [6, 6]);
+    const w = np.linalg.eigvalsh(x);
+    const got = read(w);
+    // float64 kernels: relative error of each eigenvalue about float32 rounding, independent of the spread.
+    for (let i = 0; i < 6; i++) expect(Math.abs(got[i]! - want[i]!) / want[i]!).toBeLessThan(1e-5);
+    disposeAll(x, w);
+  });
+
+  it('repeated eigenvalues, UPLO and symmetrizeInput, batches', () => {
+    const [w, v] = np.linalg.eigh(np.eye(3).mul(2));
+    expect(w.tolist()).toEqual([2, 2, 2]);
+    checkEigh(ref.eye(3).map((x) => 2 * x), 3, read(w), read(v), 1e-6, false);
+    const up = np.linalg.eigvalsh(
+      [
+        [2, 1],
+        [9, 2],
+      ],
+      { UPLO: 'U', symmetrizeInput: false },
+    );
+    expect(up.tolist()).toEqual([1, 3]);
+    const lo = np.linalg.eigvalsh(
+      [
+        [2, 9],
+        [1, 2],
+      ],
+      { symmetrizeInput: false },
+    );
+    expect(lo.tolist()).toEqual([1, 3]);
+    const sym = np.linalg.eigvalsh([
+      [2, 0],
+      [2, 2],
+    ]);
+    expect(sym.tolist()).toEqual([1, 3]);
+    const mats = [0, 1, 2, 3, 4, 5].map(() => ref.symmetric(rng, 4));
+    const x = toNp(concat(mats), [2, 3, 4, 4]);
+    const [bw, bv] = np.linalg.eigh(x);
+    expect(bw.shape).toEqual([2, 3, 4]);
+    const [gw, gv] = [read(bw), read(bv)];
+    mats.forEach((m, k) => checkEigh(m, 4, part(gw, k, 4), part(gv, k, 16), 1e-5, true));
+    expect(() => np.linalg.eigh(np.eye(2), { UPLO: 'X' as 'L' })).toThrow(ArgumentError);
+    disposeAll(w, v, up, lo, sym, x, bw, bv);
+  });
+
+  it('jvp: dw_i = v_i^T dA v_i (float64); checkGrads for eigenvalues and eigenvectors', async () => {
+    const n = 4;
+    const a = ref.symmetric(rng, n);
+    const t = ref.symmetric(rng, n);
+    const x = toNp(a, [n, n]);
+    const tx = toNp(t, [n, n]);
+    const [, [dw, dv]] = jvp((m: np.Array) => np.linalg.eigh(m), [x], [tx]);
+    const { v } = ref.jacobiEigh(a, n);
+    const vtv = ref.matmul(ref.matmul(ref.transpose(v, n, n), t, n, n, n), v, n, n, n);
+    expectClose(read(dw!), Float64Array.from({ length: n }, (_, i) => vtv[i * n + i]!), 1e-4, 'dw');
+    // dV is orthogonal to V in the sense V^T dV antisymmetric.
+    const [, vv] = np.linalg.eigh(x);
+    const vtdv = ref.matmul(ref.transpose(read(vv), n, n), read(dv!), n, n, n);
+    expectClose(vtdv, ref.transpose(vtdv, n, n).map((q) => -q), 1e-3, 'V^T dV antisymmetric');
+    await checkGrads((m: np.Array) => np.linalg.eigh(m)[0], [x], { order: 2 });
+    await checkGrads((m: np.Array) => np.linalg.eigh(m)[1], [x], { order: 1 });
+    disposeAll(x, tx, dw!, dv!, vv);
+  });
+
+  it('acceptance: jacfwd(eigh) on a symmetric 3x3: d w_i / dA = v_i v_i^T; jacrev agrees', () => {
+    const a = [4, 1, 0.5, 1, 3, 0.25, 0.5, 0.25, 2];
+    const x = toNp(a, [3, 3]);
+    const jf = jacfwd((m: np.Array) => np.linalg.eigh(m))(x) as unknown as np.Array[];
+    const jr = jacrev((m: np.Array) => np.linalg.eigh(m)[0])(x);
+    expect(jf[0]!.shape).toEqual([3, 3, 3]);
+    expect(jf[1]!.shape).toEqual([3, 3, 3, 3]);
+    const { v } = ref.jacobiEigh(Float64Array.from(a), 3);
+    const want = new Float64Array(27);
+    for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) for (let k = 0; k < 3; k++) want[i * 9 + j * 3 + k] = v[j * 3 + i]! * v[k * 3 + i]!;
+    expectClose(read(jf[0]!), want, 1e-5, 'jacfwd');
+    expectClose(read(jr), want, 1e-5, 'jacrev');
+    // Eigenvector jacobian vs float64 central differences (signs fixed by the reference's continuity).
+    const h = 1e-6;
+    const [, v0] = np.linalg.eigh(x);
+    const v0v = read(v0);
+    const fixSign = (vs: Float64Array): Float64Array => {
+      const out = Float64Array.from(vs);
+      for (let c = 0; c < 3; c++) {
+        let dot = 0;
+        for (let r = 0; r < 3; r++) dot += out[r * 3 + c]! * v0v[r * 3 + c]!;
+        if (dot < 0) for (let r = 0; r < 3; r++) out[r * 3 + c] = -out[r * 3 + c]!;
+      }
+      return out;
+    };
+    const gotV = read(jf[1]!);
+    for (let j = 0; j < 3; j++)
+      for (let k = 0; k < 3; k++) {
+        const e = new Float64Array(9);
+        e[j * 3 + k] += 0.5;
+        e[k * 3 + j] += 0.5;
+        const vp = fixSign(ref.jacobiEigh(Float64Array.from(a).map((q, i) => q + h * e[i]!), 3).v);
+        const vm = fixSign(ref.jacobiEigh(Float64Array.from(a).map((q, i) => q - h * e[i]!), 3).v);
+        for (let r = 0; r < 9; r++) expect(Math.abs(gotV[r * 9 + j * 3 + k]! - (vp[r]! - vm[r]!) / (2 * h))).toBeLessThan(1e-4);
+      }
+    disposeAll(x, ...jf, jr, v0);
+  });
+
+  it('vmap and jit agree with a loop; no leaks', () => {
+    const mats = [0, 1, 2].map(() => ref.symmetric(rng, 5));
+    const x = toNp(concat(mats), [3, 5, 5]);
+    const [w1, v1] = vmap((m: np.Array) => np.linalg.eigh(m))(x) as unknown as [np.Array, np.Array];
+    const [w2, v2] = np.linalg.eigh(x);
+    expectClose(read(w1), read(w2), 0, 'vmap w');
+    expectClose(read(v1), read(v2), 0, 'vmap v');
+    const f = jit((m: np.Array) => np.linalg.eigh(m));
+    const [w3] = f(x);
+    expectClose(read(w3!), read(w2), 0, 'jit');
+    f.dispose();
+    withLeakCheck(() => disposeAll(np.linalg.eigh(x)));
+    withLeakCheck(() => grad((m: np.Array) => np.linalg.eigvalsh(m).sum())(x).dispose());
+    disposeAll(x, w1, v1, w2, v2, w3!);
+  });
+});
+
+// ---- qr -----------------------------------------------------------------------------------
+
+function checkQr(a: Float64Array, m: number, n: number, q: Float64Array, r: Float64Array, qc: number, tol: number): void {
+  expectClose(ref.matmul(q, r, m, qc, n), a, tol * Math.max(1, ref.maxAbs(a)), 'Q R');
+  expectClose(ref.matmul(ref.transpose(q, m, qc), q, qc, m, qc), ref.eye(qc), tol, 'Q^T Q');
+  for (let i = 0; i < qc; i++) for (let j = 0; j < Math.min(i, n); j++) expect(r[i * n + j]).toBe(0);
+}
+
+describe('np.linalg.qr', () => {
+  for (const [m, n] of [
+    [1, 1],
+    [5, 3],
+    [3, 5],
+    [4, 4],
+    [40, 7],
+    [256, 256],
+  ] as const)
+    it(`reduced and complete QR of ${m}x${n}`, () => {
+      const a = ref.randMat(rng, m, n);
+      const x = toNp(a, [m, n]);
+      const k = Math.min(m, n);
+      const [q, r] = np.linalg.qr(x);
+      expect(q.shape).toEqual([m, k]);
+      expect(r.shape).toEqual([k, n]);
+      const tol = 4 * Math.max(m, n) * EPS32 + 1e-6;
+      checkQr(a, m, n, read(q), read(r), k, tol);
+      const [qf, rf] = np.linalg.qr(x, 'complete');
+      expect(qf.shape).toEqual([m, m]);
+      expect(rf.shape).toEqual([m, n]);
+      checkQr(a, m, n, read(qf), read(rf), m, tol);
+      const ro = np.linalg.qr(x, 'r');
+      expectClose(read(ro), read(r), 0, 'mode r');
+      // R^T R = A^T A (R is unique up to row signs).
+      const rtr = ref.matmul(ref.transpose(read(r), k, n), read(r), n, k, n);
+      expectClose(rtr, ref.matmul(ref.transpose(a, m, n), a, n, m, n), tol * 4 * Math.max(1, m), 'R^T R');
+      disposeAll(x, q, r, qf, rf, ro);
+    });
+
+  it('batches, vmap, jit; errors', () => {
+    const mats = [0, 1, 2, 3].map(() => ref.randMat(rng, 4, 3));
+    const x = toNp(concat(mats), [2, 2, 4, 3]);
+    const [q, r] = np.linalg.qr(x);
+    const [gq, gr] = [read(q), read(r)];
+    mats.forEach((m, k) => checkQr(m, 4, 3, part(gq, k, 12), part(gr, k, 9), 3, 1e-5));
+    const [vq] = vmap((m: np.Array) => np.linalg.qr(m))(x) as unknown as [np.Array, np.Array];
+    expectClose(read(vq), gq, 0, 'vmap');
+    const f = jit((m: np.Array) => np.linalg.qr(m, 'r'));
+    expectClose(read(f(x)), gr, 0, 'jit');
+    f.dispose();
+    expect(() => np.linalg.qr(x, 'full' as 'r')).toThrow(ArgumentError);
+    expect(() => np.linalg.qr([1, 2])).toThrow(ShapeError);
+    withLeakCheck(() => disposeAll(np.linalg.qr(x)));
+    disposeAll(x, q, r, vq);
+  });
+
+  it('jvp satisfies dA = dQ R + Q dR with Q^T dQ antisymmetric and dR upper (tall, square, wide); checkGrads', async () => {
+    for (const [m, n] of [
+      [5, 3],
+      [4, 4],
+      [3, 5],
+    ] as const) {
+      const k = Math.min(m, n);
+      const a = ref.randMat(rng, m, n);
+      const t = ref.randMat(rng, m, n);
+      const [x, tx] = [toNp(a, [m, n]), toNp(t, [m, n])];
+      const [[q, r], [dq, dr]] = jvp((y: np.Array) => np.linalg.qr(y), [x], [tx]) as unknown as [[np.Array, np.Array], [np.Array, np.Array]];
+      const [qv, rv, dqv, drv] = [read(q), read(r), read(dq), read(dr)];
+      const qdr = ref.matmul(qv, drv, m, k, n);
+      const recon = ref.matmul(dqv, rv, m, k, n).map((v, i) => v + qdr[i]!);
+      expectClose(recon, t, 1e-4, `dQ R + Q dR (${m}x${n})`);
+      const qtdq = ref.matmul(ref.transpose(qv, m, k), dqv, k, m, k);
+      expectClose(qtdq, ref.transpose(qtdq, k, k).map((v) => -v), 1e-4, 'Q^T dQ antisymmetric');
+      for (let i = 0; i < k; i++) for (let j = 0; j < Math.min(i, n); j++) expect(Math.abs(drv[i * n + j]!)).toBeLessThan(1e-6);
+      await checkGrads((y: np.Array) => np.linalg.qr(y), [x], { order: 1 });
+      disposeAll(x, tx, q, r, dq, dr);
+    }
+    // Complete QR of a tall matrix has no derivative (as JAX).
+    expect(() => jvp((y: np.Array) => np.linalg.qr(y, 'complete')[0], [np.ones([3, 2])], [np.ones([3, 2])])).toThrow(/complete QR decomposition of a tall matrix/);
+  });
+});
+
+// ---- det / slogdet ----------------------------------------------------------------------------
+
+describe('np.linalg.det and np.linalg.slogdet', () => {
+  for (const n of [1, 2, 3, 8, 24]) {
+    it(`det of a ${n}x${n} matrix vs a float64 LU`, () => {
+      const a = ref.randMat(rng, n, n);
+      const want = ref.determinant(a, n);
+      const x = toNp(a, [n, n]);
+      const d = np.linalg.det(x);
+      expect(d.shape).toEqual([]);
+      expect(Math.abs((d.item() as number) - want)).toBeLessThanOrEqual(4 * n * EPS32 * Math.abs(want));
+      disposeAll(x, d);
+    });
+  }
+
+  for (const n of [3, 64, 256]) {
+    it(`slogdet of a ${n}x${n} matrix vs a float64 LU`, () => {
+      const a = ref.randMat(rng, n, n);
+      const [ws, wl] = ref.slogdet(a, n);
+      const x = toNp(a, [n, n]);
+      const [s, l] = np.linalg.slogdet(x);
+      expect(s.item()).toBe(ws);
+      expect(Math.abs((l.item() as number) - wl)).toBeLessThan(4 * n * EPS32 * Math.max(1, Math.abs(wl)));
+      disposeAll(x, s, l);
+    });
+  }
+
+  it('singular, negative, Hilbert, batched and 0x0 determinants', () => {
+    const sing = np.linalg.det([
+      [1, 2],
+      [2, 4],
+    ]);
+    expect((sing.item() as number) + 0).toBe(0); // -0 after a row swap, as JAX
+    const [ss, sl] = np.linalg.slogdet([
+      [1, 2],
+      [2, 4],
+    ]);
+    expect([(ss.item() as number) + 0, sl.item()]).toEqual([0, -Infinity]);
+    const perm = np.linalg.det([
+      [0, 1, 0],
+      [0, 0, 1],
+      [1, 0, 0],
+    ]);
+    expect(perm.item()).toBe(1);
+    const swap = np.linalg.slogdet([
+      [0, 2],
+      [3, 0],
+    ]);
+    expect(swap[0].item()).toBe(-1);
+    // Hilbert: det ~ 5.4e-18, accurate to float32 rounding of each pivot (no cancellation amplification).
+    const h = ref.hilbert(6);
+    const hd = np.linalg.det(toNp(h, [6, 6]));
+    const want = ref.determinant(h, 6);
+    expect(Math.abs((hd.item() as number) - want) / want).toBeLessThan(1e-5);
+    const mats = [0, 1, 2, 3, 4, 5].map(() => ref.randMat(rng, 3, 3));
+    const x = toNp(concat(mats), [2, 3, 3, 3]);
+    const bd = np.linalg.det(x);
+    expect(bd.shape).toEqual([2, 3]);
+    expectClose(read(bd), mats.map((m) => ref.determinant(m, 3)), 1e-5, 'batched det');
+    const [bs, bl] = np.linalg.slogdet(x);
+    expect(Array.from(read(bs))).toEqual(mats.map((m) => ref.slogdet(m, 3)[0]));
+    expectClose(read(bl), mats.map((m) => ref.slogdet(m, 3)[1]), 1e-5, 'batched logabsdet');
+    const empty = np.linalg.det(np.zeros([0, 0]));
+    expect(empty.item()).toBe(1);
+    expect(() => np.linalg.det(np.zeros([2, 3]))).toThrow(/np\.linalg\.det: a must be square/);
+    disposeAll(sing, ss, sl, perm, ...swap, hd, x, bd, bs, bl, empty);
+  });
+
+  it('gradients: d det = det inv(A)^T, acceptance grad(slogdet) = inv(A)^T; checkGrads (det order 2)', async () => {
+    const n = 4;
+    const a = ref.wellConditioned(rng, n);
+    const x = toNp(a, [n, n]);
+    const ivT = ref.transpose(ref.inverse(a, n), n, n);
+    const gl = grad((m: np.Array) => np.linalg.slogdet(m)[1])(x);
+    expectClose(read(gl), ivT, 1e-5, 'grad logabsdet');
+    const gd = grad((m: np.Array) => np.linalg.det(m))(x);
+    const det = ref.determinant(a, n);
+    expectClose(read(gd), ivT.map((v) => v * det), 1e-4 * Math.abs(det), 'grad det');
+    const gs = grad((m: np.Array) => np.linalg.slogdet(m)[0])(x);
+    expect(read(gs).every((v) => v === 0)).toBe(true);
+    await checkGrads((m: np.Array) => np.linalg.det(m), [x], { order: 2 });
+    await checkGrads((m: np.Array) => np.linalg.slogdet(m)[1], [x], { order: 2 });
+    // vmap(grad(slogdet)) over a batch vs the per-example inverse transposes.
+    const mats = [0, 1, 2].map(() => ref.wellConditioned(rng, 3));
+    const xs = toNp(concat(mats), [3, 3, 3]);
+    const vg = vmap(grad((m: np.Array) => np.linalg.slogdet(m)[1]))(xs);
+    const got = read(vg);
+    mats.forEach((m, k) => expectClose(part(got, k, 9), ref.transpose(ref.inverse(m, 3), 3, 3), 1e-5, `vmap grad #${k}`));
+    withLeakCheck(() => grad((m: np.Array) => np.linalg.slogdet(m)[1])(x).dispose());
+    withLeakCheck(() => disposeAll(np.linalg.slogdet(x)));
+    withLeakCheck(() => np.linalg.det(x).dispose());
+    disposeAll(x, gl, gd, gs, xs, vg);
+  });
+});
+
+// ---- pinv ---------------------------------------------------------------------------------------
+
+describe('np.linalg.pinv', () => {
+  /** The four Penrose conditions, in float64 on the float32 results. */
+  function penrose(a: Float64Array, p: Float64Array, m: number, n: number, tol: number): void {
+    const ap = ref.matmul(a, p, m, n, m);
+    const pa = ref.matmul(p, a, n, m, n);
+    expectClose(ref.matmul(ap, a, m, m, n), a, tol, 'A P A = A');
+    expectClose(ref.matmul(pa, p, n, n, m), p, tol * Math.max(1, ref.maxAbs(p)), 'P A P = P');
+    expectClose(ap, ref.transpose(ap, m, m), tol, 'A P symmetric');
+    expectClose(pa, ref.transpose(pa, n, n), tol, 'P A symmetric');
+  }
+
+  for (const [m, n] of [
+    [6, 4],
+    [4, 6],
+    [5, 5],
+    [64, 32],
+  ] as const)
+    it(`full-rank ${m}x${n}: matches (A^T A)^-1 A^T in float64 and the Penrose conditions`, () => {
+      const a = ref.randMat(rng, m, n);
+      const x = toNp(a, [m, n]);
+      const p = np.linalg.pinv(x);
+      expect(p.shape).toEqual([n, m]);
+      const got = read(p);
+      const want =
+        m >= n
+          ? ref.matmul(ref.inverse(ref.matmul(ref.transpose(a, m, n), a, n, m, n), n), ref.transpose(a, m, n), n, n, m)
+          : ref.matmul(ref.transpose(a, m, n), ref.inverse(ref.matmul(a, ref.transpose(a, m, n), m, n, m), m), n, m, m);
+      expectClose(got, want, 1e-4 * Math.max(1, ref.maxAbs(want)), 'pinv');
+      penrose(a, got, m, n, 1e-4);
+      disposeAll(x, p);
+    });
+
+  it('rank-deficient input (rank 2 of 6x4), rtol, batch and vmap', () => {
+    const u = ref.randMat(rng, 6, 2);
+    const v = ref.randMat(rng, 2, 4);
+    const a = ref.f32(ref.matmul(u, v, 6, 2, 4));
+    const x = toNp(a, [6, 4]);
+    const p = np.linalg.pinv(x);
+    penrose(a, read(p), 6, 4, 1e-4);
+    const cut = np.linalg.pinv(
+      [
+        [1, 0],
+        [0, 1e-3],
+      ],
+      { rtol: 1e-2 },
+    );
+    expect(cut.tolist()).toEqual([
+      [1, 0],
+      [0, 0],
+    ]);
+    const mats = [0, 1, 2].map(() => ref.randMat(rng, 3, 2));
+    const xs = toNp(concat(mats), [3, 3, 2]);
+    const bp = np.linalg.pinv(xs);
+    expect(bp.shape).toEqual([3, 2, 3]);
+    const vp = vmap((m: np.Array) => np.linalg.pinv(m))(xs);
+    expectClose(read(vp), read(bp), 0, 'vmap');
+    expect(() => np.linalg.pinv(x, { rtol: -1 })).toThrow(ArgumentError);
+    withLeakCheck(() => np.linalg.pinv(x).dispose());
+    disposeAll(x, p, cut, xs, bp, vp);
+  });
+
+  it('jvp vs float64 central differences of (A^T A)^-1 A^T; checkGrads (tall and wide)', async () => {
+    const [m, n] = [5, 3];
+    const a = ref.randMat(rng, m, n);
+    const t = ref.randMat(rng, m, n);
+    const refPinv = (b: Float64Array): Float64Array => ref.matmul(ref.inverse(ref.matmul(ref.transpose(b, m, n), b, n, m, n), n), ref.transpose(b, m, n), n, n, m);
+    const [x, tx] = [toNp(a, [m, n]), toNp(t, [m, n])];
+    const [, dp] = jvp((y: np.Array) => np.linalg.pinv(y), [x], [tx]);
+    const h = 1e-6;
+    const plus = refPinv(a.map((q, i) => q + h * t[i]!));
+    const minus = refPinv(a.map((q, i) => q - h * t[i]!));
+    expectClose(read(dp), plus.map((q, i) => (q - minus[i]!) / (2 * h)), 1e-4, 'dP');
+    await checkGrads((y: np.Array) => np.linalg.pinv(y), [x], { order: 2 });
+    await checkGrads((y: np.Array) => np.linalg.pinv(y), [toNp(ref.randMat(rng, 2, 4), [2, 4])], { order: 1 });
+    disposeAll(x, tx, dp);
+  });
+});
+
+// ---- norm -------------------------------------------------------------------------------------------
+
+describe('np.linalg.norm', () => {
+  const vec = [3, -4, 0, 1.5, -0.5];
+  const absSum = (xs: number[], p: number): number => xs.reduce((s, v) => s + Math.abs(v) ** p, 0) ** (1 / p);
+
+  it('vector orders', () => {
+    const cases: [np.linalg.NormOrd, number][] = [
+      [null, Math.sqrt(vec.reduce((s, v) => s + v * v, 0))],
+      [2, Math.sqrt(vec.reduce((s, v) => s + v * v, 0))],
+      [1, vec.reduce((s, v) => s + Math.abs(v), 0)],
+      [Infinity, 4],
+      [-Infinity, 0],
+      [0, 4],
+      [3, absSum(vec, 3)],
+      [0.5, absSum(vec, 0.5)],
+      [-1, 0], // 1 / sum(1/|x|) with a zero entry: 1/inf = 0
+    ];
+    for (const [ord, want] of cases) {
+      const r = np.linalg.norm(vec, ord);
+      expect(r.shape).toEqual([]);
+      expect(Math.abs((r.item() as number) - want)).toBeLessThan(1e-5 * Math.max(1, want));
+      r.dispose();
+    }
+  });
+
+  it('axis, negative axis, keepdims, flattened default for any rank, int input', () => {
+    const rows = [
+      [1, -2, 2],
+      [3, 4, 0],
+    ];
+    const r1 = np.linalg.norm(rows, null, -1);
+    expectClose(read(r1), [3, 5], 1e-6, 'rows');
+    const r0 = np.linalg.norm(rows, 1, 0, { keepdims: true });
+    expect(r0.shape).toEqual([1, 3]);
+    expectClose(read(r0), [4, 6, 2], 1e-6, 'cols ord 1');
+    const t = np.reshape(np.arange(24), [2, 3, 4]);
+    const all = np.linalg.norm(t);
+    let ss = 0;
+    for (let i = 0; i < 24; i++) ss += i * i;
+    expect(Math.abs((all.item() as number) - Math.sqrt(ss))).toBeLessThan(1e-4);
+    const kd = np.linalg.norm(t, null, null, { keepdims: true });
+    expect(kd.shape).toEqual([1, 1, 1]);
+    const ints = np.linalg.norm(np.array(new Int32Array([3, 4])));
+    expect(ints.dtype).toBe('float32');
+    expect(ints.item()).toBe(5);
+    disposeAll(r1, r0, t, all, kd, ints);
+  });
+
+  it('matrix orders vs float64 (singular values from a Jacobi reference)', () => {
+    const [m, n] = [4, 3];
+    const a = ref.randMat(rng, m, n);
+    const x = toNp(a, [m, n]);
+    const at = (i: number, j: number): number => a[i * n + j]!;
+    const colSums = [0, 1, 2].map((j) => [0, 1, 2, 3].reduce((s, i) => s + Math.abs(at(i, j)), 0));
+    const rowSums = [0, 1, 2, 3].map((i) => [0, 1, 2].reduce((s, j) => s + Math.abs(at(i, j)), 0));
+    const sv = ref.singularValues(a, m, n);
+    const cases: [np.linalg.NormOrd, number][] = [
+      [null, Math.sqrt(a.reduce((s, v) => s + v * v, 0))],
+      ['fro', Math.sqrt(a.reduce((s, v) => s + v * v, 0))],
+      [1, Math.max(...colSums)],
+      [-1, Math.min(...colSums)],
+      [Infinity, Math.max(...rowSums)],
+      [-Infinity, Math.min(...rowSums)],
+      [2, sv[0]!],
+      [-2, sv[2]!],
+      ['nuc', sv.reduce((s, v) => s + v, 0)],
+    ];
+    for (const [ord, want] of cases) {
+      const r = np.linalg.norm(x, ord);
+      expect(Math.abs((r.item() as number) - want)).toBeLessThan(1e-5 * Math.max(1, want));
+      // The same over axes (1, 0) of the transpose, with keepdims.
+      const rt = np.linalg.norm(np.transpose(x), ord, [1, 0], { keepdims: true });
+      expect(rt.shape).toEqual([1, 1]);
+      expect(Math.abs((rt.item() as number) - want)).toBeLessThan(1e-5 * Math.max(1, want));
+      disposeAll(r, rt);
+    }
+    // Batched matrix norms over the last two axes.
+    const mats = [0, 1].map(() => ref.randMat(rng, 3, 3));
+    const xs = toNp(concat(mats), [2, 3, 3]);
+    const b2 = np.linalg.norm(xs, 2, [1, 2]);
+    expectClose(read(b2), mats.map((mm) => ref.singularValues(mm, 3, 3)[0]!), 1e-5, 'batched spectral');
+    disposeAll(x, xs, b2);
+  });
+
+  it('gradients: vector 2-norm x/|x|, Frobenius, spectral; checkGrads', async () => {
+    const v = toNp([3, -4, 1], [3]);
+    const g = grad((y: np.Array) => np.linalg.norm(y))(v);
+    const nv = Math.sqrt(26);
+    expectClose(read(g), [3 / nv, -4 / nv, 1 / nv], 1e-6, 'grad 2-norm');
+    const a = ref.randMat(rng, 3, 3);
+    const x = toNp(a, [3, 3]);
+    for (const ord of ['fro', 1, Infinity, 2, 'nuc'] as const) await checkGrads((y: np.Array) => np.linalg.norm(y, ord), [x], { order: 1 });
+    await checkGrads((y: np.Array) => np.linalg.norm(y, 3, 1), [x], { order: 1 });
+    withLeakCheck(() => np.linalg.norm(x, 2).dispose());
+    disposeAll(v, g, x);
+  });
+
+  it('errors: bad orders and axes', () => {
+    expect(() => np.linalg.norm([1, 2], 'fro')).toThrow(ArgumentError);
+    expect(() => np.linalg.norm(np.ones([2, 2]), 3)).toThrow(/invalid order 3 for a matrix norm/);
+    expect(() => np.linalg.norm(np.ones([2, 2, 2]), 2)).toThrow(AxisError);
+    expect(() => np.linalg.norm(np.ones([2, 2]), null, 2)).toThrow(AxisError);
+    expect(() => np.linalg.norm(np.ones([2, 2]), null, [0, 0])).toThrow(/repeated axis/);
+  });
+});
+
+// ---- primitives: lu and shared checks ------------------------------------------------------------
+
+describe('linalg primitives', () => {
+  it('lu: P A = L U, pivots and permutation consistent; jvp satisfies P dA = dL U + L dU', () => {
+    const n = 5;
+    const a = ref.randMat(rng, n, n);
+    const t = ref.randMat(rng, n, n);
+    const [x, tx] = [toNp(a, [n, n]), toNp(t, [n, n])];
+    const [[lu, piv, perm], [dlu]] = jvp((y: np.Array) => bind(luP, [y], {}), [x], [tx]) as unknown as [np.Array[], np.Array[]];
+    const [luv, pv, permv, dluv] = [read(lu!), Array.from(piv!.dataSync()), Array.from(perm!.dataSync()), read(dlu!)];
+    expect(piv!.dtype).toBe('int32');
+    const split = (packed: Float64Array): [Float64Array, Float64Array] => {
+      const l = new Float64Array(n * n);
+      const u = new Float64Array(n * n);
+      for (let i = 0; i < n; i++)
+        for (let j = 0; j < n; j++) {
+          if (j < i) l[i * n + j] = packed[i * n + j]!;
+          else u[i * n + j] = packed[i * n + j]!;
+        }
+      return [l, u];
+    };
+    const [l0, u] = split(luv);
+    const l = l0.map((v, i) => (i % (n + 1) === 0 ? 1 : v));
+    const pa = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) pa[i * n + j] = a[permv[i]! * n + j]!;
+    expectClose(ref.matmul(l, u, n, n, n), pa, 1e-5, 'L U = P A');
+    // Pivots replayed as swaps give the permutation.
+    const p2 = Array.from({ length: n }, (_, i) => i);
+    pv.forEach((p, i) => ([p2[i], p2[p]] = [p2[p]!, p2[i]!]));
+    expect(p2).toEqual(permv);
+    const [dl, du] = split(dluv);
+    const pt = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) pt[i * n + j] = t[permv[i]! * n + j]!;
+    const ldu = ref.matmul(l, du, n, n, n);
+    const lhs = ref.matmul(dl, u, n, n, n).map((v, i) => v + ldu[i]!);
+    expectClose(lhs, pt, 1e-4, 'dL U + L dU = P dA');
+    expect(() => bind(luP, [np.zeros([2, 3])], {})).toThrow(/lu: its input must be square/);
+    disposeAll(x, tx, lu!, piv!, perm!, dlu!);
+  });
+
+  it('every linalg primitive: abstract eval without running (makeJaxpr), DTypeError on int input', () => {
+    const text = makeJaxpr((y: np.Array) => {
+      const [v] = bind(eighP, [y], { lower: true });
+      const [q] = bind(qrP, [y], { fullMatrices: false });
+      return [bind1(choleskyP, [y], {}), v!, q!, bind1(pinvP, [y], { rtol: 1e-6 })];
+    })(np.zeros([2, 3, 3])).toString();
+    for (const name of ['eigh', 'qr', 'cholesky', 'pinv']) expect(text).toContain(name);
+    for (const p of [choleskyP, luP]) expect(() => bind(p, [np.zeros([2, 2], { dtype: 'int32' })], {})).toThrow(DTypeError);
+  });
+
+  it.runIf(getBackend() === 'webgpu')('WebGPU: a clear BackendError naming the function', () => {
+    expect(() => np.linalg.inv(np.eye(2))).toThrow(BackendError);
+    expect(() => np.linalg.inv(np.eye(2))).toThrow(/lu: device linear algebra is not implemented yet on the webgpu backend/);
+  });
+
+  it('vjp of a batched solve under jit: grad(jit(f)) == jit(grad(f)) == grad(f)', () => {
+    const mats = [0, 1].map(() => ref.wellConditioned(rng, 3));
+    const xs = toNp(concat(mats), [2, 3, 3]);
+    const f = (m: np.Array): np.Array => np.linalg.slogdet(m)[1].sum().add(np.linalg.solve(m, np.ones([3])).sum());
+    const g0 = grad(f)(xs);
+    const jf = jit(f);
+    const g1 = grad(jf)(xs);
+    const jg = jit(grad(f));
+    const g2 = jg(xs);
+    expectClose(read(g1), read(g0), 1e-6, 'grad(jit)');
+    expectClose(read(g2), read(g0), 1e-6, 'jit(grad)');
+    const [out, back] = vjp(f, xs);
+    const [g3] = back(np.array(1));
+    expectClose(read(g3 as np.Array), read(g0), 1e-6, 'vjp');
+    back.dispose();
+    jf.dispose();
+    jg.dispose();
+    disposeAll(xs, g0, g1, g2, out, g3 as np.Array);
+  });
+});
