@@ -8,7 +8,7 @@
 import { ready } from './backend/index.js';
 
 export * from './errors.js';
-export { ready, setBackend, getBackend, numTensors, memoryBytes, type BackendName } from './backend/index.js';
+export { ready, setBackend, getBackend, startBackend, isSyncReadable, assertSyncReadable, numTensors, memoryBytes, type BackendName } from './backend/index.js';
 export * as np from './numpy/index.js';
 export * as tree from './tree/index.js';
 export * as primitives from './primitives/index.js';

@@ -5,7 +5,17 @@ import type { Index } from '../numpy/indexing.js';
 /** The typed array a read returns for each dtype. */
 export type TypedArrayFor<D extends DType> = D extends 'float32' ? Float32Array : D extends 'int32' ? Int32Array : Uint8Array;
 
-/** Nested JS arrays of numbers, as `tolist()` returns and `np.array` accepts. */
+/**
+ * Nested JS arrays of numbers or booleans, as `tolist()` returns and `np.array` accepts.
+ *
+ * @example
+ * ```ts
+ * import { np } from 'tfjax';
+ * const data: np.NestedNumbers = [[1, 2], [3, 4]];
+ * console.log(np.array(data).shape); // [2, 2]
+ * ```
+ * @category Arrays
+ */
 export type NestedNumbers = number | boolean | readonly NestedNumbers[];
 
 /**

@@ -48,7 +48,18 @@ export class Lit {
   ) {}
 }
 
-/** A jaxpr operand: a variable or a literal. @category Jaxpr */
+/**
+ * A jaxpr operand: a variable or a literal.
+ *
+ * @example
+ * ```ts
+ * import { makeJaxpr, np, type Atom } from 'tfjax';
+ * const { jaxpr } = makeJaxpr((x: np.Array) => x.add(1))(np.zeros([2]));
+ * const operands: readonly Atom[] = jaxpr.eqns[0]!.inputs;
+ * console.log(operands.length); // 2
+ * ```
+ * @category Jaxpr
+ */
 export type Atom = Var | Lit;
 
 /**

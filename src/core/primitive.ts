@@ -37,7 +37,17 @@ export class UndefPrimal {
   constructor(readonly aval: ShapedArray) {}
 }
 
-/** A tangent or cotangent: an array or a symbolic zero. @category Core */
+/**
+ * A tangent or cotangent: an array or a symbolic zero.
+ *
+ * @example
+ * ```ts
+ * import { np, Zero, type MaybeZero } from 'tfjax';
+ * const t: MaybeZero = np.ones([2]);
+ * console.log(t instanceof Zero); // false
+ * ```
+ * @category Core
+ */
 export type MaybeZero = Array | Zero;
 
 /**
@@ -113,10 +123,11 @@ export const PRIMITIVES = new Map<string, Primitive<never>>();
  * @returns the primitive, to pass to `bind`.
  * @example
  * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
  * import { bind1, definePrimitive, np, vmap, Zero, type Primitive } from 'tfjax';
  * const double: Primitive<Record<string, never>> = definePrimitive<Record<string, never>>({
  *   name: 'my_double',
- *   impl: ([x]) => [x!.add(x!)],
+ *   impl: ([x]) => [tf.add(x!, x!)],
  *   abstractEval: ([x]) => [x!],
  *   // Linear: the tangent is doubled too.
  *   jvp: ([x], [t]) => [[bind1(double, [x!], {})], [t instanceof Zero ? t : bind1(double, [t!], {})]],

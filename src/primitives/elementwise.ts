@@ -40,7 +40,16 @@ function unary(name: string, allowed: DTypeSet, kernel: (x: tf.Tensor) => tf.Ten
   return prim;
 }
 
-/** `-x`. @category Primitives */
+/**
+ * `-x`.
+ *
+ * @example
+ * ```ts
+ * import { bind1, np, primitives } from 'tfjax';
+ * console.log(bind1(primitives.negP, [np.array([0.5, -0.25])], {}).tolist());
+ * ```
+ * @category Primitives
+ */
 export const negP: Primitive<NoParams> = definePrimitive<NoParams>({
   name: 'neg',
   impl: ([x]) => [elementwise('neg', [x!], tf.neg)],
@@ -50,51 +59,258 @@ export const negP: Primitive<NoParams> = definePrimitive<NoParams>({
   transpose: ([ct]) => [isZero(ct) ? ct : neg(ct!)],
 });
 
-/** `e^x`. @category Primitives */
+/**
+ * `e^x`.
+ *
+ * @example
+ * ```ts
+ * import { bind1, np, primitives } from 'tfjax';
+ * console.log(bind1(primitives.expP, [np.array([0.5, -0.25])], {}).tolist());
+ * ```
+ * @category Primitives
+ */
 export const expP = unary('exp', FLOAT, tf.exp, (_x, y) => y);
-/** Natural log. @category Primitives */
+/**
+ * Natural log.
+ *
+ * @example
+ * ```ts
+ * import { bind1, np, primitives } from 'tfjax';
+ * console.log(bind1(primitives.logP, [np.array([0.5, -0.25])], {}).tolist());
+ * ```
+ * @category Primitives
+ */
 export const logP = unary('log', FLOAT, tf.log, (x) => reciprocal(x));
-/** `log(1 + x)`. @category Primitives */
+/**
+ * `log(1 + x)`.
+ *
+ * @example
+ * ```ts
+ * import { bind1, np, primitives } from 'tfjax';
+ * console.log(bind1(primitives.log1pP, [np.array([0.5, -0.25])], {}).tolist());
+ * ```
+ * @category Primitives
+ */
 export const log1pP = unary('log1p', FLOAT, tf.log1p, (x) => reciprocal(add(x, 1)));
-/** `e^x - 1`. @category Primitives */
+/**
+ * `e^x - 1`.
+ *
+ * @example
+ * ```ts
+ * import { bind1, np, primitives } from 'tfjax';
+ * console.log(bind1(primitives.expm1P, [np.array([0.5, -0.25])], {}).tolist());
+ * ```
+ * @category Primitives
+ */
 export const expm1P = unary('expm1', FLOAT, tf.expm1, (_x, y) => add(y, 1));
-/** Square root. @category Primitives */
+/**
+ * Square root.
+ *
+ * @example
+ * ```ts
+ * import { bind1, np, primitives } from 'tfjax';
+ * console.log(bind1(primitives.sqrtP, [np.array([0.5, -0.25])], {}).tolist());
+ * ```
+ * @category Primitives
+ */
 export const sqrtP = unary('sqrt', FLOAT, tf.sqrt, (_x, y) => div(scalarLike(0.5, y), y));
-/** `1 / sqrt(x)`. @category Primitives */
+/**
+ * `1 / sqrt(x)`.
+ *
+ * @example
+ * ```ts
+ * import { bind1, np, primitives } from 'tfjax';
+ * console.log(bind1(primitives.rsqrtP, [np.array([0.5, -0.25])], {}).tolist());
+ * ```
+ * @category Primitives
+ */
 export const rsqrtP = unary('rsqrt', FLOAT, tf.rsqrt, (x, y) => mul(div(y, x), -0.5));
-/** Sine. @category Primitives */
+/**
+ * Sine.
+ *
+ * @example
+ * ```ts
+ * import { bind1, np, primitives } from 'tfjax';
+ * console.log(bind1(primitives.sinP, [np.array([0.5, -0.25])], {}).tolist());
+ * ```
+ * @category Primitives
+ */
 export const sinP = unary('sin', FLOAT, tf.sin, (x) => cos(x));
-/** Cosine. @category Primitives */
+/**
+ * Cosine.
+ *
+ * @example
+ * ```ts
+ * import { bind1, np, primitives } from 'tfjax';
+ * console.log(bind1(primitives.cosP, [np.array([0.5, -0.25])], {}).tolist());
+ * ```
+ * @category Primitives
+ */
 export const cosP = unary('cos', FLOAT, tf.cos, (x) => neg(sin(x)));
-/** Tangent. @category Primitives */
+/**
+ * Tangent.
+ *
+ * @example
+ * ```ts
+ * import { bind1, np, primitives } from 'tfjax';
+ * console.log(bind1(primitives.tanP, [np.array([0.5, -0.25])], {}).tolist());
+ * ```
+ * @category Primitives
+ */
 export const tanP = unary('tan', FLOAT, tf.tan, (_x, y) => add(mul(y, y), 1));
-/** Hyperbolic tangent. @category Primitives */
+/**
+ * Hyperbolic tangent.
+ *
+ * @example
+ * ```ts
+ * import { bind1, np, primitives } from 'tfjax';
+ * console.log(bind1(primitives.tanhP, [np.array([0.5, -0.25])], {}).tolist());
+ * ```
+ * @category Primitives
+ */
 export const tanhP = unary('tanh', FLOAT, tf.tanh, (_x, y) => sub(scalarLike(1, y), mul(y, y)));
-/** Hyperbolic sine. @category Primitives */
+/**
+ * Hyperbolic sine.
+ *
+ * @example
+ * ```ts
+ * import { bind1, np, primitives } from 'tfjax';
+ * console.log(bind1(primitives.sinhP, [np.array([0.5, -0.25])], {}).tolist());
+ * ```
+ * @category Primitives
+ */
 export const sinhP = unary('sinh', FLOAT, tf.sinh, (x) => cosh(x));
-/** Hyperbolic cosine. @category Primitives */
+/**
+ * Hyperbolic cosine.
+ *
+ * @example
+ * ```ts
+ * import { bind1, np, primitives } from 'tfjax';
+ * console.log(bind1(primitives.coshP, [np.array([0.5, -0.25])], {}).tolist());
+ * ```
+ * @category Primitives
+ */
 export const coshP = unary('cosh', FLOAT, tf.cosh, (x) => sinh(x));
-/** Arcsine. @category Primitives */
+/**
+ * Arcsine.
+ *
+ * @example
+ * ```ts
+ * import { bind1, np, primitives } from 'tfjax';
+ * console.log(bind1(primitives.asinP, [np.array([0.5, -0.25])], {}).tolist());
+ * ```
+ * @category Primitives
+ */
 export const asinP = unary('asin', FLOAT, tf.asin, (x) => rsqrt(sub(scalarLike(1, x), mul(x, x))));
-/** Arccosine. @category Primitives */
+/**
+ * Arccosine.
+ *
+ * @example
+ * ```ts
+ * import { bind1, np, primitives } from 'tfjax';
+ * console.log(bind1(primitives.acosP, [np.array([0.5, -0.25])], {}).tolist());
+ * ```
+ * @category Primitives
+ */
 export const acosP = unary('acos', FLOAT, tf.acos, (x) => neg(rsqrt(sub(scalarLike(1, x), mul(x, x)))));
-/** Arctangent. @category Primitives */
+/**
+ * Arctangent.
+ *
+ * @example
+ * ```ts
+ * import { bind1, np, primitives } from 'tfjax';
+ * console.log(bind1(primitives.atanP, [np.array([0.5, -0.25])], {}).tolist());
+ * ```
+ * @category Primitives
+ */
 export const atanP = unary('atan', FLOAT, tf.atan, (x) => reciprocal(add(mul(x, x), 1)));
-/** The logistic sigmoid `1 / (1 + e^-x)`. @category Primitives */
+/**
+ * The logistic sigmoid `1 / (1 + e^-x)`.
+ *
+ * @example
+ * ```ts
+ * import { bind1, np, primitives } from 'tfjax';
+ * console.log(bind1(primitives.logisticP, [np.array([0.5, -0.25])], {}).tolist());
+ * ```
+ * @category Primitives
+ */
 export const logisticP = unary('logistic', FLOAT, tf.sigmoid, (_x, y) => mul(y, sub(scalarLike(1, y), y)));
-/** The error function. @category Primitives */
+/**
+ * The error function.
+ *
+ * @example
+ * ```ts
+ * import { bind1, np, primitives } from 'tfjax';
+ * console.log(bind1(primitives.erfP, [np.array([0.5, -0.25])], {}).tolist());
+ * ```
+ * @category Primitives
+ */
 export const erfP = unary('erf', FLOAT, tf.erf, (x) => mul(exp(neg(mul(x, x))), 2 / Math.sqrt(Math.PI)));
-/** `|x|`. @category Primitives */
+/**
+ * `|x|`.
+ *
+ * @example
+ * ```ts
+ * import { bind1, np, primitives } from 'tfjax';
+ * console.log(bind1(primitives.absP, [np.array([0.5, -0.25])], {}).tolist());
+ * ```
+ * @category Primitives
+ */
 export const absP = unary('abs', NUMERIC, tf.abs, (x) => sign(x));
-/** The sign: -1, 0 or 1. @category Primitives */
+/**
+ * The sign: -1, 0 or 1.
+ *
+ * @example
+ * ```ts
+ * import { bind1, np, primitives } from 'tfjax';
+ * console.log(bind1(primitives.signP, [np.array([0.5, -0.25])], {}).tolist());
+ * ```
+ * @category Primitives
+ */
 export const signP = unary('sign', NUMERIC, tf.sign);
-/** Round down. @category Primitives */
+/**
+ * Round down.
+ *
+ * @example
+ * ```ts
+ * import { bind1, np, primitives } from 'tfjax';
+ * console.log(bind1(primitives.floorP, [np.array([0.5, -0.25])], {}).tolist());
+ * ```
+ * @category Primitives
+ */
 export const floorP = unary('floor', FLOAT, tf.floor);
-/** Round up. @category Primitives */
+/**
+ * Round up.
+ *
+ * @example
+ * ```ts
+ * import { bind1, np, primitives } from 'tfjax';
+ * console.log(bind1(primitives.ceilP, [np.array([0.5, -0.25])], {}).tolist());
+ * ```
+ * @category Primitives
+ */
 export const ceilP = unary('ceil', FLOAT, tf.ceil);
-/** Round to nearest, halves to even (as `jnp.round`). @category Primitives */
+/**
+ * Round to nearest, halves to even (as `jnp.round`).
+ *
+ * @example
+ * ```ts
+ * import { bind1, np, primitives } from 'tfjax';
+ * console.log(bind1(primitives.roundP, [np.array([0.5, -0.25])], {}).tolist());
+ * ```
+ * @category Primitives
+ */
 export const roundP = unary('round', FLOAT, tf.round);
-/** Logical not of a bool array. @category Primitives */
+/**
+ * Logical not of a bool array.
+ *
+ * @example
+ * ```ts
+ * import { bind1, np, primitives } from 'tfjax';
+ * console.log(bind1(primitives.notP, [np.array([true, false])], {}).tolist());
+ * ```
+ * @category Primitives
+ */
 export const notP: Primitive<NoParams> = definePrimitive<NoParams>({
   name: 'not',
   impl: ([x]) => [elementwise('not', [x!], tf.logicalNot)],
@@ -105,7 +321,16 @@ export const notP: Primitive<NoParams> = definePrimitive<NoParams>({
     return [[y], [zeroLike(y)]];
   },
 });
-/** Whether each value is finite. @category Primitives */
+/**
+ * Whether each value is finite.
+ *
+ * @example
+ * ```ts
+ * import { bind1, np, primitives } from 'tfjax';
+ * console.log(bind1(primitives.isFiniteP, [np.array([0.5, -0.25])], {}).tolist());
+ * ```
+ * @category Primitives
+ */
 export const isFiniteP: Primitive<NoParams> = definePrimitive<NoParams>({
   name: 'is_finite',
   impl: ([x]) => [elementwise('is_finite', [x!], tf.isFinite)],
@@ -130,7 +355,16 @@ function ctFor(ct: MaybeZero, arg: Array | UndefPrimal): MaybeZero | null {
   return unbroadcast(ct, arg.aval);
 }
 
-/** `x + y` with broadcasting. @category Primitives */
+/**
+ * `x + y` with broadcasting.
+ *
+ * @example
+ * ```ts
+ * import { bind1, np, primitives } from 'tfjax';
+ * console.log(bind1(primitives.addP, [np.array([0.5, 2]), np.array([2, 0.5])], {}).tolist());
+ * ```
+ * @category Primitives
+ */
 export const addP: Primitive<NoParams> = definePrimitive<NoParams>({
   name: 'add',
   impl: binaryImpl('add', tf.add),
@@ -143,7 +377,16 @@ export const addP: Primitive<NoParams> = definePrimitive<NoParams>({
   transpose: ([ct], [x, y]) => [ctFor(ct!, x!), ctFor(ct!, y!)],
 });
 
-/** `x - y` with broadcasting. @category Primitives */
+/**
+ * `x - y` with broadcasting.
+ *
+ * @example
+ * ```ts
+ * import { bind1, np, primitives } from 'tfjax';
+ * console.log(bind1(primitives.subP, [np.array([0.5, 2]), np.array([2, 0.5])], {}).tolist());
+ * ```
+ * @category Primitives
+ */
 export const subP: Primitive<NoParams> = definePrimitive<NoParams>({
   name: 'sub',
   impl: binaryImpl('sub', tf.sub),
@@ -156,7 +399,16 @@ export const subP: Primitive<NoParams> = definePrimitive<NoParams>({
   transpose: ([ct], [x, y]) => [ctFor(ct!, x!), ctFor(isZero(ct) ? ct : neg(ct!), y!)],
 });
 
-/** `x * y` with broadcasting. @category Primitives */
+/**
+ * `x * y` with broadcasting.
+ *
+ * @example
+ * ```ts
+ * import { bind1, np, primitives } from 'tfjax';
+ * console.log(bind1(primitives.mulP, [np.array([0.5, 2]), np.array([2, 0.5])], {}).tolist());
+ * ```
+ * @category Primitives
+ */
 export const mulP: Primitive<NoParams> = definePrimitive<NoParams>({
   name: 'mul',
   impl: binaryImpl('mul', tf.mul),
@@ -175,7 +427,16 @@ export const mulP: Primitive<NoParams> = definePrimitive<NoParams>({
   },
 });
 
-/** True division `x / y` (for int32, rounds toward zero as `lax.div`). @category Primitives */
+/**
+ * True division `x / y` (for int32, rounds toward zero as `lax.div`).
+ *
+ * @example
+ * ```ts
+ * import { bind1, np, primitives } from 'tfjax';
+ * console.log(bind1(primitives.divP, [np.array([0.5, 2]), np.array([2, 0.5])], {}).tolist());
+ * ```
+ * @category Primitives
+ */
 export const divP: Primitive<NoParams> = definePrimitive<NoParams>({
   name: 'div',
   impl: binaryImpl('div', (a, b) =>
@@ -199,7 +460,16 @@ function truncate(t: tf.Tensor): tf.Tensor {
   return tf.mul(tf.sign(t), tf.floor(tf.abs(t)));
 }
 
-/** `x ** y`. @category Primitives */
+/**
+ * `x ** y`.
+ *
+ * @example
+ * ```ts
+ * import { bind1, np, primitives } from 'tfjax';
+ * console.log(bind1(primitives.powP, [np.array([0.5, 2]), np.array([2, 0.5])], {}).tolist());
+ * ```
+ * @category Primitives
+ */
 export const powP: Primitive<NoParams> = definePrimitive<NoParams>({
   name: 'pow',
   impl: binaryImpl('pow', tf.pow),
@@ -236,12 +506,39 @@ function minmax(name: 'max' | 'min', kernel: (a: tf.Tensor, b: tf.Tensor) => tf.
   });
   return prim;
 }
-/** Elementwise maximum. @category Primitives */
+/**
+ * Elementwise maximum.
+ *
+ * @example
+ * ```ts
+ * import { bind1, np, primitives } from 'tfjax';
+ * console.log(bind1(primitives.maxP, [np.array([0.5, 2]), np.array([2, 0.5])], {}).tolist());
+ * ```
+ * @category Primitives
+ */
 export const maxP = minmax('max', tf.maximum);
-/** Elementwise minimum. @category Primitives */
+/**
+ * Elementwise minimum.
+ *
+ * @example
+ * ```ts
+ * import { bind1, np, primitives } from 'tfjax';
+ * console.log(bind1(primitives.minP, [np.array([0.5, 2]), np.array([2, 0.5])], {}).tolist());
+ * ```
+ * @category Primitives
+ */
 export const minP = minmax('min', tf.minimum);
 
-/** `atan2(x, y)`, the angle of the point (y, x). @category Primitives */
+/**
+ * `atan2(x, y)`, the angle of the point (y, x).
+ *
+ * @example
+ * ```ts
+ * import { bind1, np, primitives } from 'tfjax';
+ * console.log(bind1(primitives.atan2P, [np.array([0.5, 2]), np.array([2, 0.5])], {}).tolist());
+ * ```
+ * @category Primitives
+ */
 export const atan2P: Primitive<NoParams> = definePrimitive<NoParams>({
   name: 'atan2',
   impl: binaryImpl('atan2', tf.atan2),
@@ -269,9 +566,27 @@ function logical(name: string, kernel: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor
   });
   return prim;
 }
-/** Logical and of bool arrays. @category Primitives */
+/**
+ * Logical and of bool arrays.
+ *
+ * @example
+ * ```ts
+ * import { bind1, np, primitives } from 'tfjax';
+ * console.log(bind1(primitives.andP, [np.array([true, false]), np.array([true, true])], {}).tolist());
+ * ```
+ * @category Primitives
+ */
 export const andP = logical('and', tf.logicalAnd);
-/** Logical or of bool arrays. @category Primitives */
+/**
+ * Logical or of bool arrays.
+ *
+ * @example
+ * ```ts
+ * import { bind1, np, primitives } from 'tfjax';
+ * console.log(bind1(primitives.orP, [np.array([true, false]), np.array([true, true])], {}).tolist());
+ * ```
+ * @category Primitives
+ */
 export const orP = logical('or', tf.logicalOr);
 
 function comparison(name: string, kernel: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor): Primitive<NoParams> {
@@ -287,23 +602,82 @@ function comparison(name: string, kernel: (a: tf.Tensor, b: tf.Tensor) => tf.Ten
   });
   return prim;
 }
-/** `x == y`. @category Primitives */
+/**
+ * `x == y`.
+ *
+ * @example
+ * ```ts
+ * import { bind1, np, primitives } from 'tfjax';
+ * console.log(bind1(primitives.eqP, [np.array([0.5, 2]), np.array([2, 0.5])], {}).tolist());
+ * ```
+ * @category Primitives
+ */
 export const eqP = comparison('eq', tf.equal);
-/** `x != y`. @category Primitives */
+/**
+ * `x != y`.
+ *
+ * @example
+ * ```ts
+ * import { bind1, np, primitives } from 'tfjax';
+ * console.log(bind1(primitives.neP, [np.array([0.5, 2]), np.array([2, 0.5])], {}).tolist());
+ * ```
+ * @category Primitives
+ */
 export const neP = comparison('ne', tf.notEqual);
-/** `x < y`. @category Primitives */
+/**
+ * `x < y`.
+ *
+ * @example
+ * ```ts
+ * import { bind1, np, primitives } from 'tfjax';
+ * console.log(bind1(primitives.ltP, [np.array([0.5, 2]), np.array([2, 0.5])], {}).tolist());
+ * ```
+ * @category Primitives
+ */
 export const ltP = comparison('lt', tf.less);
-/** `x <= y`. @category Primitives */
+/**
+ * `x <= y`.
+ *
+ * @example
+ * ```ts
+ * import { bind1, np, primitives } from 'tfjax';
+ * console.log(bind1(primitives.leP, [np.array([0.5, 2]), np.array([2, 0.5])], {}).tolist());
+ * ```
+ * @category Primitives
+ */
 export const leP = comparison('le', tf.lessEqual);
-/** `x > y`. @category Primitives */
+/**
+ * `x > y`.
+ *
+ * @example
+ * ```ts
+ * import { bind1, np, primitives } from 'tfjax';
+ * console.log(bind1(primitives.gtP, [np.array([0.5, 2]), np.array([2, 0.5])], {}).tolist());
+ * ```
+ * @category Primitives
+ */
 export const gtP = comparison('gt', tf.greater);
-/** `x >= y`. @category Primitives */
+/**
+ * `x >= y`.
+ *
+ * @example
+ * ```ts
+ * import { bind1, np, primitives } from 'tfjax';
+ * console.log(bind1(primitives.geP, [np.array([0.5, 2]), np.array([2, 0.5])], {}).tolist());
+ * ```
+ * @category Primitives
+ */
 export const geP = comparison('ge', tf.greaterEqual);
 
 /**
  * `select_n(pred, onFalse, onTrue)`: JAX's `select_n` with a bool predicate,
  * broadcasting all three operands.
  *
+ * @example
+ * ```ts
+ * import { bind1, np, primitives } from 'tfjax';
+ * console.log(bind1(primitives.selectNP, [np.array([true, false]), np.array([1, 2]), np.array([3, 4])], {}).tolist()); // [3, 2]
+ * ```
  * @category Primitives
  */
 export const selectNP: Primitive<NoParams> = definePrimitive<NoParams>({
@@ -350,7 +724,17 @@ function broadcastShapesOf(name: string, a: ShapedArray, b: ShapedArray): number
   return [...o!.shape];
 }
 
-/** Params of `convert_element_type`. @category Primitives */
+/**
+ * Params of `convert_element_type`.
+ *
+ * @example
+ * ```ts
+ * import type { primitives } from 'tfjax';
+ * const p: primitives.ConvertParams = { newDType: 'int32', weakType: false };
+ * console.log(p);
+ * ```
+ * @category Primitives
+ */
 export interface ConvertParams {
   /** The dtype to convert to. */
   readonly newDType: DType;
@@ -358,7 +742,16 @@ export interface ConvertParams {
   readonly weakType: boolean;
 }
 
-/** `convert_element_type`: casts to `newDType` (weak flag kept from params). @category Primitives */
+/**
+ * `convert_element_type`: casts to `newDType` (weak flag kept from params).
+ *
+ * @example
+ * ```ts
+ * import { bind1, np, primitives } from 'tfjax';
+ * console.log(bind1(primitives.convertP, [np.array([1.5, 2])], { newDType: 'int32', weakType: false }).tolist());
+ * ```
+ * @category Primitives
+ */
 export const convertP: Primitive<ConvertParams> = definePrimitive<ConvertParams>({
   name: 'convert_element_type',
   impl: ([x], { newDType }) => [x!.dtype === newDType ? alias(x!) : newDType === 'bool' ? tf.notEqual(x!, 0) : tf.cast(x!, newDType)],

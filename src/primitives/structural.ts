@@ -17,13 +17,32 @@ import { moveaxis, reducerBatch, vectorizedBatch } from './batching.js';
 import { MAX_KERNEL_RANK, mergeRuns, reduction, transposeGuarded } from './guard.js';
 import { isZero, NUMERIC, checkDType, scalarLike, zeroLike } from './helpers.js';
 
-/** Params of `reshape`. @category Primitives */
+/**
+ * Params of `reshape`.
+ *
+ * @example
+ * ```ts
+ * import type { primitives } from 'tfjax';
+ * const p: primitives.ReshapeParams = { newSizes: [2, 3] };
+ * console.log(p);
+ * ```
+ * @category Primitives
+ */
 export interface ReshapeParams {
   /** The new shape (no -1: `np.reshape` resolves it). */
   readonly newSizes: readonly number[];
 }
 
-/** `reshape`: the same elements in row-major order, in a new shape. @category Primitives */
+/**
+ * `reshape`: the same elements in row-major order, in a new shape.
+ *
+ * @example
+ * ```ts
+ * import { bind1, np, primitives } from 'tfjax';
+ * console.log(bind1(primitives.reshapeP, [np.array([1, 2, 3, 4])], { newSizes: [2, 2] }).tolist());
+ * ```
+ * @category Primitives
+ */
 export const reshapeP: Primitive<ReshapeParams> = definePrimitive<ReshapeParams>({
   name: 'reshape',
   impl: ([x], { newSizes }) => [tf.reshape(x!, [...newSizes])],
@@ -44,7 +63,17 @@ export const reshapeP: Primitive<ReshapeParams> = definePrimitive<ReshapeParams>
   printParams: ({ newSizes }) => `[new_sizes=(${newSizes.join(', ')}${newSizes.length === 1 ? ',' : ''})]`,
 });
 
-/** Params of `broadcast_in_dim`. @category Primitives */
+/**
+ * Params of `broadcast_in_dim`.
+ *
+ * @example
+ * ```ts
+ * import type { primitives } from 'tfjax';
+ * const p: primitives.BroadcastInDimParams = { shape: [3, 2], broadcastDimensions: [1] };
+ * console.log(p);
+ * ```
+ * @category Primitives
+ */
 export interface BroadcastInDimParams {
   /** The output shape. */
   readonly shape: readonly number[];
@@ -52,7 +81,16 @@ export interface BroadcastInDimParams {
   readonly broadcastDimensions: readonly number[];
 }
 
-/** `broadcast_in_dim`: JAX's broadcast, operand dims mapped to `broadcastDimensions`. @category Primitives */
+/**
+ * `broadcast_in_dim`: JAX's broadcast, operand dims mapped to `broadcastDimensions`.
+ *
+ * @example
+ * ```ts
+ * import { bind1, np, primitives } from 'tfjax';
+ * console.log(bind1(primitives.broadcastInDimP, [np.array([1, 2])], { shape: [3, 2], broadcastDimensions: [1] }).tolist());
+ * ```
+ * @category Primitives
+ */
 export const broadcastInDimP: Primitive<BroadcastInDimParams> = definePrimitive<BroadcastInDimParams>({
   name: 'broadcast_in_dim',
   impl: ([x], { shape, broadcastDimensions }) => {
@@ -118,13 +156,32 @@ function tileTo(x: tf.Tensor, shape: readonly number[]): tf.Tensor {
   return tf.tidy(() => tf.reshape(tf.broadcastTo(tf.reshape(x, inS), outS), [...shape]));
 }
 
-/** Params of `transpose`. @category Primitives */
+/**
+ * Params of `transpose`.
+ *
+ * @example
+ * ```ts
+ * import type { primitives } from 'tfjax';
+ * const p: primitives.TransposeParams = { permutation: [1, 0] };
+ * console.log(p);
+ * ```
+ * @category Primitives
+ */
 export interface TransposeParams {
   /** Output dim `i` is input dim `permutation[i]`. */
   readonly permutation: readonly number[];
 }
 
-/** `transpose`: permutes the axes. @category Primitives */
+/**
+ * `transpose`: permutes the axes.
+ *
+ * @example
+ * ```ts
+ * import { bind1, np, primitives } from 'tfjax';
+ * console.log(bind1(primitives.transposeP, [np.array([[1, 2], [3, 4]])], { permutation: [1, 0] }).tolist());
+ * ```
+ * @category Primitives
+ */
 export const transposeP: Primitive<TransposeParams> = definePrimitive<TransposeParams>({
   name: 'transpose',
   impl: ([x], { permutation }) => [transposeGuarded(x!, permutation)],
@@ -147,7 +204,17 @@ export const transposeP: Primitive<TransposeParams> = definePrimitive<TransposeP
   },
 });
 
-/** Params of the reductions. @category Primitives */
+/**
+ * Params of the reductions.
+ *
+ * @example
+ * ```ts
+ * import type { primitives } from 'tfjax';
+ * const p: primitives.ReduceParams = { axes: [0] };
+ * console.log(p);
+ * ```
+ * @category Primitives
+ */
 export interface ReduceParams {
   /** The axes reduced (sorted, non-negative). */
   readonly axes: readonly number[];
@@ -160,7 +227,16 @@ export function checkAxes(name: string, x: ShapedArray, axes: readonly number[])
   if (new Set(axes).size !== axes.length) throw new AxisError(`${name}: repeated axis in ${fmtShape(axes)}`);
 }
 
-/** `reduce_sum` over `axes`. @category Primitives */
+/**
+ * `reduce_sum` over `axes`.
+ *
+ * @example
+ * ```ts
+ * import { bind1, np, primitives } from 'tfjax';
+ * console.log(bind1(primitives.reduceSumP, [np.array([[1, 2], [3, 4]])], { axes: [0] }).tolist());
+ * ```
+ * @category Primitives
+ */
 export const reduceSumP: Primitive<ReduceParams> = definePrimitive<ReduceParams>({
   name: 'reduce_sum',
   impl: ([x], { axes }) => [sumGuarded(x!, axes)],
@@ -238,7 +314,16 @@ export function instantiate(t: MaybeZero): Array {
   return t instanceof Zero ? zeros(t.aval) : t;
 }
 
-/** `stop_gradient`: the identity, with a zero tangent. @category Primitives */
+/**
+ * `stop_gradient`: the identity, with a zero tangent.
+ *
+ * @example
+ * ```ts
+ * import { bind1, np, primitives } from 'tfjax';
+ * console.log(bind1(primitives.stopGradientP, [np.array([0.5, -0.25])], {}).tolist());
+ * ```
+ * @category Primitives
+ */
 export const stopGradientP: Primitive<Record<string, never>> = definePrimitive<Record<string, never>>({
   name: 'stop_gradient',
   impl: ([x]) => [alias(x!)],

@@ -26,7 +26,18 @@ import { flattenOut, inLeaves, jvpFlat } from './jvp.js';
 import { backwardPass } from './transpose.js';
 import { vmapFlat } from './vmap.js';
 
-/** Params of the `pjit` primitive. @category Primitives */
+/**
+ * Params of the `pjit` primitive.
+ *
+ * @example
+ * ```ts
+ * import { jit, makeJaxpr, np, type JitParams } from 'tfjax';
+ * const outer = makeJaxpr(jit((x: np.Array) => x.mul(2)))(np.zeros([2]));
+ * const params = outer.jaxpr.eqns[0]!.params as JitParams;
+ * console.log(params.jaxpr.eqns.length); // 1
+ * ```
+ * @category Primitives
+ */
 export interface JitParams {
   /** The program; its in-binders take the call's operands (constants first). */
   readonly jaxpr: Jaxpr;
@@ -64,7 +75,17 @@ function callJaxpr(jaxpr: Jaxpr, name: string, args: readonly Array[]): Array[] 
   return bind(jitP, [...heldFor(jaxpr), ...args], { jaxpr, name });
 }
 
-/** The `pjit` primitive: calls a jaxpr. @category Primitives */
+/**
+ * The `pjit` primitive: calls a jaxpr (what `jit` binds).
+ *
+ * @example
+ * ```ts
+ * import { jit, jitP, makeJaxpr, np } from 'tfjax';
+ * const j = makeJaxpr(jit((x: np.Array) => np.sin(x)))(np.zeros([2]));
+ * console.log(j.jaxpr.eqns[0]!.primitive === jitP); // true
+ * ```
+ * @category Primitives
+ */
 export const jitP: Primitive<JitParams> = definePrimitive<JitParams>({
   name: 'pjit',
   impl: (inputs, { jaxpr }) => executeJaxpr(jaxpr, inputs),

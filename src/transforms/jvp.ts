@@ -166,5 +166,16 @@ export function jvp<A extends unknown[], R>(f: (...args: A) => R, primals: A, ta
   });
 }
 
-/** The tangent type of an argument tuple: each argument's leaves become arrays. @category Transforms */
+/**
+ * The tangent type of an argument tuple: each argument's leaves become arrays.
+ *
+ * @typeParam A - the arguments' types.
+ * @example
+ * ```ts
+ * import { np, type ArraysOfArgs } from 'tfjax';
+ * const ts: ArraysOfArgs<[{ w: number }]> = [{ w: np.ones([]) }];
+ * console.log(ts[0].w.shape); // []
+ * ```
+ * @category Transforms
+ */
 export type ArraysOfArgs<A extends unknown[]> = { [K in keyof A]: ArraysOf<A[K]> };
