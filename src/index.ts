@@ -15,6 +15,7 @@ export * as primitives from './primitives/index.js';
 export * as random from './random/index.js';
 export * as nn from './nn/index.js';
 export * as lax from './lax/index.js';
+export * as optim from './optim/index.js';
 export { ShapedArray } from './core/shapedArray.js';
 export type { DType } from './core/dtype.js';
 export { ConcreteArray } from './core/concrete.js';
