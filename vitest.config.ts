@@ -5,7 +5,10 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   resolve: {
     // Docs examples and tests import the package by its name; point it at the sources.
-    alias: [{ find: /^tfjax$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) }],
+    alias: [
+      { find: /^tfjax$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
+      { find: /^tfjax\/plot\/node$/, replacement: fileURLToPath(new URL('./src/plot/node.ts', import.meta.url)) },
+    ],
   },
   test: {
     // Only *.test.ts are test files; generated helpers such as test/.examples/ are imported by tests.

@@ -4,6 +4,7 @@
  * wasm in Node by default, cpu as fallback).
  *
  * @packageDocumentation
+ * @module tfjax
  */
 import { ready } from './backend/index.js';
 
@@ -16,6 +17,7 @@ export * as random from './random/index.js';
 export * as nn from './nn/index.js';
 export * as lax from './lax/index.js';
 export * as optim from './optim/index.js';
+export * as plot from './plot/index.js';
 export { ShapedArray } from './core/shapedArray.js';
 export type { DType } from './core/dtype.js';
 export { ConcreteArray } from './core/concrete.js';
