@@ -6,11 +6,14 @@
  * kinks (relu at 0, softplus at 0); jit and vmap; errors; leaks.
  */
 import { describe, expect, it } from 'vitest';
-import { ArgumentError, AxisError, DTypeError, checkGrads, grad, jit, nn, np, vmap } from '../../src/index.js';
+import { ArgumentError, AxisError, DTypeError, checkGrads, getBackend, grad, jit, nn, np, vmap } from '../../src/index.js';
 import type { Array } from '../../src/core/array.js';
 import { arr, expectClose, expectNoLeak, forEachIndex, mulberry32, rand, read, refMap, strides, type Ref } from '../numpy/redshape-util.js';
 
 const rng = mulberry32(2024);
+// WebGPU in Node cannot read synchronously: the blocks that read with dataSync run on cpu and wasm; the
+// last block reads asynchronously and runs on every backend.
+const onWebGPU = getBackend() === 'webgpu';
 
 const sigmoid64 = (x: number): number => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
 const softplus64 = (x: number): number => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
@@ -54,7 +57,7 @@ function refSoftmax(x: Ref, axes: number[], log: boolean): Ref {
 
 const EXTREME = [-1000, -80, -20, -3, -1, -0.5, 0, 0.25, 1, 3, 20, 80, 1000];
 
-describe('elementwise activations vs float64', () => {
+describe.skipIf(onWebGPU)('elementwise activations vs float64', () => {
   const cases: [string, (x: Array) => Array, (v: number) => number, number][] = [
     ['relu', (x) => nn.relu(x), (v) => Math.max(v, 0), 0],
     ['gelu (tanh)', (x) => nn.gelu(x), geluTanh64, 2e-6],
@@ -81,7 +84,7 @@ describe('elementwise activations vs float64', () => {
     expect(nn.relu(x).tolist()).toEqual([0, Infinity, NaN]);
     expect(nn.sigmoid(x).tolist()).toEqual([0, 1, NaN]);
     expect(nn.softplus(x).tolist()).toEqual([0, Infinity, NaN]);
-    expect(nn.gelu(x, { approximate: false }).tolist().slice(1)).toEqual([Infinity, NaN]);
+    expect((nn.gelu(x, { approximate: false }).tolist() as number[]).slice(1)).toEqual([Infinity, NaN]);
   });
   it('dtypes: relu keeps the dtype, the others make floats of ints', () => {
     const i = np.array([-2, 0, 3], { dtype: 'int32' });
@@ -95,7 +98,7 @@ describe('elementwise activations vs float64', () => {
   });
 });
 
-describe('derivatives', () => {
+describe.skipIf(onWebGPU)('derivatives', () => {
   const positiveAway = (): Array => {
     // Values away from relu's kink at 0, so finite differences do not straddle it.
     const [x, r] = rand(rng, [2, 3]);
@@ -144,7 +147,7 @@ describe('derivatives', () => {
   });
 });
 
-describe('softmax, logSoftmax, logsumexp', () => {
+describe.skipIf(onWebGPU)('softmax, logSoftmax, logsumexp', () => {
   it.each([0, 1, 2, -1, -3, [0, 2], [1, -1], [0, 1, 2]])('3-D input, axis %j', (axis) => {
     const [x, r] = rand(rng, [3, 4, 5]);
     const axes = (typeof axis === 'number' ? [axis] : axis).map((a) => (a < 0 ? a + 3 : a));
@@ -189,7 +192,7 @@ describe('softmax, logSoftmax, logsumexp', () => {
   });
 });
 
-describe('oneHot', () => {
+describe.skipIf(onWebGPU)('oneHot', () => {
   it('int32 labels, out-of-range rows are zero (JAX)', () => {
     const y = nn.oneHot(np.array([0, 2, 5, -1, 1], { dtype: 'int32' }), 3);
     expect(y.dtype).toBe('float32');
@@ -233,7 +236,7 @@ describe('oneHot', () => {
   });
 });
 
-describe('transforms and memory', () => {
+describe.skipIf(onWebGPU)('transforms and memory', () => {
   it('jit and vmap of softmax / gelu agree with eager', () => {
     const [x] = rand(rng, [4, 5]);
     const f = (z: Array): Array => nn.gelu(nn.logSoftmax(z, { axis: 0 }));
@@ -268,5 +271,28 @@ describe('transforms and memory', () => {
       expect(() => nn.oneHot([true], 2)).toThrow();
       return [nn.relu(x)];
     });
+  });
+});
+
+describe('async reads (every backend, WebGPU included)', () => {
+  it('activations and softmax vs float64', async () => {
+    const xs = [-1000, -3, -0.5, 0, 0.25, 1, 3, 1000];
+    const x = np.array(xs);
+    const check = async (y: Array, f: (v: number) => number, tol = 2e-6): Promise<void> => {
+      const got = await y.data();
+      xs.forEach((v, i) => expect(Math.abs(got[i]! - f(v))).toBeLessThanOrEqual(tol * (1 + Math.abs(f(v)))));
+    };
+    await check(nn.relu(x), (v) => Math.max(v, 0), 0);
+    await check(nn.gelu(x), geluTanh64);
+    await check(nn.gelu(x, { approximate: false }), geluErf64);
+    await check(nn.silu(x), (v) => v * sigmoid64(v));
+    await check(nn.sigmoid(x), sigmoid64);
+    await check(nn.softplus(x), softplus64);
+    const s = await nn.softmax(np.array([[1000, 999], [0, -1000]]), { axis: 0 }).data();
+    [1, 1, 0, 0].forEach((w, i) => expect(Math.abs(s[i]! - w)).toBeLessThan(1e-6));
+    const l = await nn.logSoftmax(np.array([1000, 1000])).data();
+    expect(Math.abs(l[0]! + Math.LN2)).toBeLessThan(1e-6);
+    const o = await nn.oneHot(np.array([0, 2, 5], { dtype: 'int32' }), 3).data();
+    expect([...o]).toEqual([1, 0, 0, 0, 0, 1, 0, 0, 0]);
   });
 });
