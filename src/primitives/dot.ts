@@ -223,6 +223,13 @@ function transposeLhs(g: Array, x: ShapedArray, y: Array, dims: DotDimensionNumb
   const ansY = swapAns ? range(xb.length, xb.length + yKept.length) : range(xb.length + xKept.length, xb.length + xKept.length + yKept.length);
   const xcSortedByY = argsort(yc).map((i) => xc[i]!);
   const outAxes = argsort([...xb, ...xKept, ...xcSortedByY]);
+  // dot_general(g, y) lays out [batch, g's free, y's free]; dot_general(y, g) gives [batch, y's free,
+  // g's free]. Take the order that needs no transpose afterwards, if one does (for x @ W the weight
+  // cotangent x^T g is then one dot, not a dot and a copy of a weight-sized transpose).
+  const [nb, ng, ny] = [xb.length, g.ndim - xb.length - yKept.length, yKept.length];
+  const inSwapped = (r: number): number => (r < nb ? r : r < nb + ng ? r + ny : r - ng);
+  const swappedAxes = outAxes.map(inSwapped);
+  if (!outAxes.every((a, i) => a === i) && swappedAxes.every((a, i) => a === i)) return dotGeneral(y, g, [[yKept, ansY], [yb, ansBatch]]);
   return transpose(dotGeneral(g, y, [[ansY, yKept], [ansBatch, yb]]), outAxes);
 }
 
