@@ -17,3 +17,8 @@
  * @category Optimizers
  */
 export type { Optimizer, StepInfo, StepContext, LossFn } from './types.js';
+export { gradientDescent, type GradientDescentOptions } from './gradientDescent.js';
+export { newton, type NewtonOptions } from './newton.js';
+export { dampedNewton, type DampedNewtonOptions } from './dampedNewton.js';
+export { trustRegionNewton, type TrustRegionNewtonOptions } from './trustRegionNewton.js';
+export { diagonalNewton, type DiagonalNewtonOptions } from './diagonalNewton.js';
