@@ -34,22 +34,12 @@
  * transposed by the Transpose kernel and the product runs without transpose flags (tfjs-wasm's
  * transposed path is many times slower than its plain one). It changes tfjs and tfjax alike.
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import { evalJaxpr, getBackend, jit, makeJaxpr, np, numTensors, setBackend, tree, valueAndGrad, type Jitted } from '../src/index.js';
 import * as tfc from '../src/backend/tf.js';
+import { B, check, checkOneTfjsCore, D_HID, D_IN, D_OUT, fmt, loadJaxJs, lpad, mlpData, mlpF64, NAMES, option, pad, relErr, SHAPES, timeAll, type Act, type JArray, type JaxJs, type Name, type Timing } from './common.js';
 
 // ---- options ------------------------------------------------------------------------------------
 
-type Act = 'tanh' | 'relu';
-
-function option(name: string, fallback: string): string {
-  const hit = process.argv.find((a) => a.startsWith(`--${name}=`));
-  return hit === undefined ? fallback : hit.slice(name.length + 3);
-}
 const RUNS = Number(option('runs', '20'));
 const WARMUP = Number(option('warmup', '5'));
 const ACTS = option('act', 'tanh,relu').split(',') as Act[];
@@ -58,67 +48,13 @@ const UNTRANSPOSED = process.argv.includes('--untransposed-matmul');
 for (const a of ACTS) if (a !== 'tanh' && a !== 'relu') throw new Error(`--act: expected tanh and/or relu, got '${String(a)}'`);
 if (!(RUNS >= 1 && WARMUP >= 0)) throw new Error('--runs must be >= 1 and --warmup >= 0');
 
-const B = 128;
-const D_IN = 784;
-const D_HID = 256;
-const D_OUT = 10;
-const SHAPES = { w1: [D_IN, D_HID], b1: [D_HID], w2: [D_HID, D_OUT], b2: [D_OUT] } as const;
-type Name = keyof typeof SHAPES;
-const NAMES: Name[] = ['w1', 'b1', 'w2', 'b2'];
-
 // ---- data ---------------------------------------------------------------------------------------
 
-/** mulberry32: a small seeded PRNG, so every run and every library sees the same numbers. */
-function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const rand = mulberry32(20240611);
-const uniform = (n: number, lo: number, hi: number): Float32Array => Float32Array.from({ length: n }, () => lo + (hi - lo) * rand());
-const glorot = (fanIn: number, fanOut: number): number => Math.sqrt(6 / (fanIn + fanOut));
-
-const data = {
-  x: uniform(B * D_IN, 0, 1), // pixel-like inputs
-  y: new Float32Array(B * D_OUT), // one-hot labels
-  w1: uniform(D_IN * D_HID, -glorot(D_IN, D_HID), glorot(D_IN, D_HID)),
-  b1: uniform(D_HID, -0.1, 0.1),
-  w2: uniform(D_HID * D_OUT, -glorot(D_HID, D_OUT), glorot(D_HID, D_OUT)),
-  b2: uniform(D_OUT, -0.1, 0.1),
-};
-for (let i = 0; i < B; i++) data.y[i * D_OUT + Math.floor(rand() * D_OUT)] = 1;
+const data = mlpData();
 
 /** The loss in float64 plain JS: an independent reference for the three libraries' values. */
 function lossF64(act: Act): number {
-  const { x, y, w1, b1, w2, b2 } = data;
-  let total = 0;
-  const h = new Float64Array(D_HID);
-  const logits = new Float64Array(D_OUT);
-  for (let n = 0; n < B; n++) {
-    for (let j = 0; j < D_HID; j++) {
-      let s = b1[j]!;
-      for (let k = 0; k < D_IN; k++) s += x[n * D_IN + k]! * w1[k * D_HID + j]!;
-      h[j] = act === 'tanh' ? Math.tanh(s) : Math.max(s, 0);
-    }
-    let m = -Infinity;
-    for (let c = 0; c < D_OUT; c++) {
-      let s = b2[c]!;
-      for (let j = 0; j < D_HID; j++) s += h[j]! * w2[j * D_OUT + c]!;
-      logits[c] = s;
-      m = Math.max(m, s);
-    }
-    let z = 0;
-    for (let c = 0; c < D_OUT; c++) z += Math.exp(logits[c]! - m);
-    const lse = m + Math.log(z);
-    for (let c = 0; c < D_OUT; c++) total -= y[n * D_OUT + c]! * (logits[c]! - lse);
-  }
-  return total / B;
+  return mlpF64(data, act).loss;
 }
 
 /**
@@ -153,69 +89,12 @@ function registerUntransposedMatMul(): void {
   });
 }
 
-// ---- timing and comparison helpers --------------------------------------------------------------
-
-/** Milliseconds per call: wall clock (median, min, max) and this process's CPU time (median). */
-interface Timing {
-  median: number;
-  min: number;
-  max: number;
-  cpu: number;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
-
-/**
- * Times several functions interleaved, one call of each per round (in a rotating order), so that
- * a change of load on the machine during the run hits all of them alike. CPU time (user + system
- * of this process) is less disturbed than wall time by other processes on a busy machine.
- */
-async function timeAll<K extends string>(fns: Record<K, () => void | Promise<void>>, warmup = WARMUP, runs = RUNS): Promise<Record<K, Timing>> {
-  const keys = Object.keys(fns) as K[];
-  const wall = new Map<K, number[]>(keys.map((k) => [k, []]));
-  const cpu = new Map<K, number[]>(keys.map((k) => [k, []]));
-  for (let round = 0; round < warmup + runs; round++) {
-    for (let j = 0; j < keys.length; j++) {
-      const k = keys[(round + j) % keys.length]!;
-      const c0 = process.cpuUsage();
-      const t0 = performance.now();
-      await fns[k]();
-      const t1 = performance.now();
-      const c1 = process.cpuUsage(c0);
-      if (round >= warmup) {
-        wall.get(k)!.push(t1 - t0);
-        cpu.get(k)!.push((c1.user + c1.system) / 1000);
-      }
-    }
-  }
-  const out = {} as Record<K, Timing>;
-  for (const k of keys) {
-    const w = wall.get(k)!;
-    out[k] = { median: median(w), min: Math.min(...w), max: Math.max(...w), cpu: median(cpu.get(k)!) };
-  }
-  return out;
-}
+// ---- comparison helpers -------------------------------------------------------------------------
 
 /** Loss value and gradients as host arrays. */
 interface Result {
   loss: number;
   grads: Record<Name, Float32Array>;
-}
-
-/** max |a - b| / max |b|: the error of `a` relative to the scale of `b`. */
-function relErr(a: Float32Array, b: Float32Array): number {
-  if (a.length !== b.length) throw new Error(`length mismatch: ${a.length} vs ${b.length}`);
-  let d = 0;
-  let s = 0;
-  for (let i = 0; i < a.length; i++) {
-    d = Math.max(d, Math.abs(a[i]! - b[i]!));
-    s = Math.max(s, Math.abs(b[i]!));
-  }
-  return d / (s || 1);
 }
 
 function bitEqual(a: Result, b: Result): boolean {
@@ -225,16 +104,6 @@ function bitEqual(a: Result, b: Result): boolean {
     const v = new Uint32Array(b.grads[k].buffer, b.grads[k].byteOffset, b.grads[k].length);
     return u.length === v.length && u.every((w, i) => w === v[i]);
   });
-}
-
-const fmt = (ms: number): string => ms.toFixed(2);
-const pad = (s: string, n: number): string => s.padEnd(n);
-const lpad = (s: string, n: number): string => s.padStart(n);
-
-function check(ok: boolean, message: string): void {
-  if (!ok) {
-    throw new Error(message);
-  }
 }
 
 async function main(): Promise<void> {
@@ -301,29 +170,7 @@ async function main(): Promise<void> {
   // ---- (b) tfjs: imported only now, after tfjax's reference results ------------------------------
 
   const tf: typeof import('@tensorflow/tfjs') = await import('@tensorflow/tfjs');
-  const require = createRequire(import.meta.url);
-
-  {
-    console.log('== One copy of tfjs-core ==');
-    const fromBench = require.resolve('@tensorflow/tfjs-core');
-    const fromTfjax = createRequire(fileURLToPath(new URL('../src/backend/tf.ts', import.meta.url))).resolve('@tensorflow/tfjs-core');
-    const fromTfjs = createRequire(require.resolve('@tensorflow/tfjs')).resolve('@tensorflow/tfjs-core');
-    const esm = fileURLToPath(import.meta.resolve('@tensorflow/tfjs-core'));
-    const loaded = Object.keys(require.cache).filter((p) => p.includes('/@tensorflow/tfjs-core/'));
-    const tfjsVersion = (require('@tensorflow/tfjs/package.json') as { version: string }).version;
-    console.log(`@tensorflow/tfjs ${tfjsVersion} (tfjs-core ${tf.version_core})`);
-    console.log(`tfjs-core resolved from bench/, src/backend/tf.ts, @tensorflow/tfjs, ESM: ${fromBench}`);
-    console.log(`tfjs-core module files loaded: ${loaded.length} (${loaded.join(', ')})`);
-    const same = {
-      'tf.engine() === tfjax engine': tf.engine() === tfc.engine(),
-      'tf.Tensor === tfjax Tensor class': tf.Tensor === tfc.Tensor,
-      'tf.valueAndGrads is tfjs-core\'s': tf.valueAndGrads === tfc.valueAndGrads,
-      'one tfjs-core file': fromTfjax === fromBench && fromTfjs === fromBench && esm === fromBench && loaded.length === 1 && loaded[0] === fromBench,
-    };
-    for (const [what, ok] of Object.entries(same)) console.log(`  ${what}: ${ok}`);
-    check(Object.values(same).every(Boolean), 'more than one copy of tfjs-core is loaded');
-    check(tf.getBackend() === 'wasm', `tfjs's backend is '${tf.getBackend()}' after importing @tensorflow/tfjs`);
-  }
+  checkOneTfjsCore(tf);
 
   const tj = {
     params: NAMES.map((k) => tf.keep(tf.tensor(data[k], [...SHAPES[k]], 'float32'))),
@@ -356,58 +203,15 @@ async function main(): Promise<void> {
 
   // ---- (c) jax-js ---------------------------------------------------------------------------------
 
-  /** The part of jax-js's API used here, typed locally so the repo typechecks without bench/'s install. */
-  interface JArray {
-    readonly ref: JArray;
-    readonly refCount: number;
-    readonly shape: number[];
-    add(y: JArray): JArray;
-    mul(y: JArray): JArray;
-    neg(): JArray;
-    reshape(shape: number[]): JArray;
-    dataSync(): Float32Array;
-    dispose(): void;
-  }
   interface JParams {
     w1: JArray;
     b1: JArray;
     w2: JArray;
     b2: JArray;
   }
-  interface JaxJs {
-    init(...devices: string[]): Promise<string[]>;
-    defaultDevice(device?: string): string;
-    blockUntilReady<T>(x: T): Promise<T>;
-    valueAndGrad<F extends (...args: any[]) => JArray>(f: F): (...args: Parameters<F>) => [JArray, Parameters<F>[0]];
-    jit<F extends (...args: any[]) => unknown>(f: F): F & { dispose(): void };
-    numpy: {
-      array(data: Float32Array): JArray;
-      matmul(x: JArray, y: JArray): JArray;
-      tanh(x: JArray): JArray;
-      maximum(x: JArray, y: number): JArray;
-      sum(x: JArray, axis?: number): JArray;
-      mean(x: JArray, axis?: number): JArray;
-    };
-    nn: { logSoftmax(x: JArray, axis?: number): JArray };
-    tree: { ref<T>(t: T): T; dispose(t: unknown): void };
-  }
 
-  const benchDir = fileURLToPath(new URL('.', import.meta.url));
-  let jax: JaxJs;
-  try {
-    const specifier = '@jax-js/jax'; // resolved from bench/node_modules (bench/package.json)
-    jax = (await import(specifier)) as JaxJs;
-  } catch (e) {
-    console.error(`Cannot load @jax-js/jax: install bench/'s dependencies with \`npm install --prefix bench\` (in ${benchDir}).`);
-    throw e;
-  }
-  const jaxEntry = fileURLToPath(import.meta.resolve('@jax-js/jax'));
-  const jaxVersion = (JSON.parse(readFileSync(join(dirname(jaxEntry), '..', 'package.json'), 'utf8')) as { version: string }).version;
-  const jaxDevices = await jax.init('wasm');
-  check(jaxDevices.includes('wasm'), `jax-js: the wasm device did not start (got ${jaxDevices.join(', ')})`);
-  jax.defaultDevice('wasm');
-  const jnp = jax.numpy;
-  const jaxThreads = typeof SharedArrayBuffer !== 'undefined' && typeof (globalThis as { Worker?: unknown }).Worker !== 'undefined';
+  const { jax, version: jaxVersion, threads: jaxThreads } = await loadJaxJs();
+  const jnp: JaxJs['numpy'] = jax.numpy;
 
   const jj = {
     params: Object.fromEntries(NAMES.map((k) => [k, jnp.array(data[k]).reshape([...SHAPES[k]])])) as unknown as JParams,
@@ -510,7 +314,7 @@ async function main(): Promise<void> {
       tfjaxJit: tfjaxCall(tfjaxVG[act].jit),
       jax: jaxCall(jaxVGs[act].eager),
       jaxJit: jaxCall(jaxVGs[act].jit),
-    });
+    }, WARMUP, RUNS);
     check(numTensors() === t0, `tfjax or tfjs leaked ${numTensors() - t0} tensors over ${WARMUP + RUNS} calls each`);
     check(jaxRefCounts() === refs, `jax-js: reference counts of the held arrays changed from ${refs} to ${jaxRefCounts()}`);
     rows.push({ act, ...t });
@@ -584,7 +388,7 @@ async function main(): Promise<void> {
           for (const g of tree.leaves(grads)) (g as np.Array).dispose();
         },
         replay: () => tfc.tidy(() => void evalJaxpr(closed.jaxpr, jaxprArgs)),
-      });
+      }, WARMUP, RUNS);
       closed.dispose();
       const profTfjax = summarize(
         await tfc.profile(() => {

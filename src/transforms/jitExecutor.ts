@@ -3,13 +3,53 @@
  * `impl` on tfjs tensors (no tracing, no wrappers), disposing every
  * intermediate right after its last use. Only the outputs survive.
  *
+ * On wasm, float32 matrix products (`dot_general` of two rank-2 operands
+ * without batch dims) run as one plain `matMul` (operands transposed first
+ * where needed, as `dot_general`'s impl does) without the private copy of the
+ * right operand that the impl makes: tfjs-backend-wasm caches XNNPACK's packed
+ * weights by the data id of the right operand, whatever its shape, and the copy
+ * keeps a buffer shared between arrays of different shapes from reading
+ * another shape's cached weights. Here a registry records the shape each data
+ * buffer has been multiplied in; a buffer is used directly when it has only
+ * been used in this same shape (by this executor: the impls always copy), and
+ * copied otherwise. Unchanged weights then keep their packed form across
+ * calls, as they do in a hand-written tfjs program. (The registry sees only
+ * tfjax's products: plain tfjs code multiplying a buffer it shares with a tfjax
+ * array in another shape than a jitted function does meets tfjs's own cache
+ * problem, as it would between two tfjs products of its own.)
+ *
  * @packageDocumentation
  * @internal
  */
 import { alias } from '../backend/index.js';
 import * as tf from '../backend/tf.js';
 import { constant } from '../core/concrete.js';
-import { Lit, type Atom, type Jaxpr, type Var } from '../core/jaxpr.js';
+import { Lit, type Atom, type Jaxpr, type JaxprEqn, type Var } from '../core/jaxpr.js';
+import type { DotGeneralParams } from '../primitives/dot.js';
+
+// The [K, N] shape each data buffer has been used in as a wasm matMul's right operand, by data id.
+const rhsShapes = new WeakMap<object, string>();
+
+/** A float32 rank-2 `dot_general` on wasm as one plain matMul; undefined where the impl must run. */
+function wasmMatMul(eqn: JaxprEqn, [x, y]: readonly tf.Tensor[]): tf.Tensor | undefined {
+  const { dimensionNumbers, preferredElementType } = eqn.params as DotGeneralParams;
+  const [[lc, rc], [lb]] = dimensionNumbers;
+  if (x!.rank !== 2 || y!.rank !== 2 || lb.length !== 0 || lc.length !== 1 || x!.dtype !== 'float32' || y!.dtype !== 'float32') return undefined;
+  if ((preferredElementType ?? 'float32') !== 'float32' || x!.size === 0 || y!.size === 0 || tf.getBackend() !== 'wasm') return undefined;
+  const temps: tf.Tensor[] = [];
+  const own = (t: tf.Tensor): tf.Tensor => (temps.push(t), t);
+  try {
+    const a = lc[0] === 1 ? x! : own(tf.transpose(x!));
+    let b = rc[0] === 0 ? y! : own(tf.transpose(y!));
+    const key = `${b.shape[0]!},${b.shape[1]!}`;
+    const seen = rhsShapes.get(b.dataId);
+    if (seen !== undefined && seen !== key) b = own(tf.clone(b));
+    else rhsShapes.set(b.dataId, key);
+    return tf.matMul(a, b);
+  } finally {
+    for (const t of temps) t.dispose();
+  }
+}
 
 // For each equation, the variables whose last read it is (computed once per jaxpr).
 const lastUses = new WeakMap<Jaxpr, Var[][]>();
@@ -49,7 +89,8 @@ export function executeJaxpr(jaxpr: Jaxpr, inputs: readonly tf.Tensor[]): tf.Ten
   try {
     jaxpr.eqns.forEach((eqn, e) => {
       const ins = eqn.inputs.map(read);
-      const outs = eqn.primitive.impl(ins, eqn.params as never);
+      const mm = eqn.primitive.name === 'dot_general' ? wasmMatMul(eqn, ins) : undefined;
+      const outs = mm !== undefined ? [mm] : eqn.primitive.impl(ins, eqn.params as never);
       eqn.outBinders.forEach((v, i) => {
         const t = outs[i]!;
         env.set(v, ins.includes(t) ? alias(t) : t);

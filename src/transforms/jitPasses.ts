@@ -1,8 +1,11 @@
 /**
  * The jaxpr optimizer run before execution: algebraic simplification (x*1,
- * x+0, scalar broadcasts folded into broadcasting ops, transpose and reshape
- * chains, identity converts), constant folding of scalar literal arithmetic,
- * common-subexpression elimination and dead-code elimination.
+ * x+0, broadcasts folded into the broadcasting ops that read them, chains of
+ * broadcasts, transposes and reshapes, identity converts, negations folded
+ * into a literal factor or divisor), constant folding of scalar literal
+ * arithmetic, common-subexpression elimination, transposes of a
+ * `dot_general`'s result absorbed by swapping its operands, and dead-code
+ * elimination.
  *
  * @packageDocumentation
  * @internal
@@ -13,7 +16,9 @@ import { constant } from '../core/concrete.js';
 import { Jaxpr, JaxprEqn, Lit, Var, type Atom } from '../core/jaxpr.js';
 import type { Primitive } from '../core/primitive.js';
 import { sameShape, ShapedArray } from '../core/shapedArray.js';
-import { reshapeP, transposeP } from '../primitives/structural.js';
+import type { DotGeneralParams } from '../primitives/dot.js';
+import { broadcastShapes } from '../primitives/guard.js';
+import { broadcastInDimP, reshapeP, transposeP, type BroadcastInDimParams } from '../primitives/structural.js';
 
 const BROADCASTING = new Set(['add', 'sub', 'mul', 'div', 'max', 'min', 'pow', 'atan2', 'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'and', 'or']);
 
@@ -37,8 +42,11 @@ function paramsKey(params: object): string {
 
 /** Optimizes a jaxpr; the in-binders and output count stay the same. */
 export function optimizeJaxpr(jaxpr: Jaxpr): Jaxpr {
-  return dce(simplifyAndCse(jaxpr));
+  return dce(absorbTransposes(dce(simplifyAndCse(jaxpr))));
 }
+
+const asPrim = <P>(p: Primitive<P>): Primitive<never> => p as unknown as Primitive<never>;
+const isIncreasing = (ds: readonly number[]): boolean => ds.every((d, i) => i === 0 || d > ds[i - 1]!);
 
 function simplifyAndCse(jaxpr: Jaxpr): Jaxpr {
   const sub = new Map<Var, Atom>();
@@ -53,32 +61,57 @@ function simplifyAndCse(jaxpr: Jaxpr): Jaxpr {
   };
   const resolve = (a: Atom): Atom => (a instanceof Var ? (sub.get(a) ?? a) : a);
   const eqns: JaxprEqn[] = [];
-  const emit = (prim: Primitive<never>, inputs: Atom[], params: object, outs: readonly Var[]): void => {
+  const emit = (prim: Primitive<never>, inputs: Atom[], params: object, outs: readonly Var[]): readonly Var[] => {
     const key = `${prim.name}|${paramsKey(params)}|${inputs.map(idOf).join(',')}`;
     const prev = seen.get(key);
     if (prev !== undefined) {
       outs.forEach((v, i) => sub.set(v, prev[i]!));
-      return;
+      return prev;
     }
     const eqn = new JaxprEqn(prim, inputs, params, outs);
     seen.set(key, outs);
     for (const v of outs) producer.set(v, eqn);
     eqns.push(eqn);
+    return outs;
+  };
+  const producedBy = (a: Atom | undefined, name: string): JaxprEqn | undefined => {
+    const p = a instanceof Var ? producer.get(a) : undefined;
+    return p?.primitive.name === name ? p : undefined;
+  };
+  // `u` in `shape` (same size): `u` itself, the source of a reshape chain, or a new (shared) reshape.
+  const reshapeTo = (u: Atom, shape: readonly number[]): Atom => {
+    if (sameShape(u.aval.shape, shape)) return u;
+    const src = producedBy(u, 'reshape')?.inputs[0] ?? u;
+    if (sameShape(src.aval.shape, shape)) return src;
+    return emit(asPrim(reshapeP), [src], { newSizes: [...shape] }, [new Var(new ShapedArray(shape, u.aval.dtype, u.aval.weakType))])[0]!;
   };
 
   for (const eqn of jaxpr.eqns) {
-    let inputs = eqn.inputs.map(resolve);
+    const inputs = eqn.inputs.map(resolve);
     const name = eqn.primitive.name;
     const outs = eqn.outBinders;
     const out = outs[0]!;
-    // A broadcast scalar literal feeding a broadcasting op is the literal itself.
-    if (BROADCASTING.has(name)) {
-      inputs = inputs.map((a, i) => {
-        const p = a instanceof Var ? producer.get(a) : undefined;
-        if (p === undefined || p.primitive.name !== 'broadcast_in_dim' || !(p.inputs[0] instanceof Lit)) return a;
-        const others = inputs.filter((_, j) => j !== i);
-        return others.some((o) => sameShape(o.aval.shape, out.aval.shape)) ? p.inputs[0] : a;
-      });
+    // A broadcast feeding a broadcasting op is folded into it: a scalar literal is used as it is,
+    // an array becomes a (data-sharing) reshape that puts size-1 dims where the broadcast adds or
+    // expands dims, so the op's own NumPy broadcasting does the rest; only where the op's output
+    // shape stays the same.
+    if (BROADCASTING.has(name) && inputs.length === 2) {
+      for (let i = 0; i < inputs.length; i++) {
+        const p = producedBy(inputs[i], 'broadcast_in_dim');
+        if (p === undefined) continue;
+        const u = p.inputs[0]!;
+        const { shape, broadcastDimensions: dims } = p.params as BroadcastInDimParams;
+        if (!isIncreasing(dims)) continue;
+        const expanded = shape.map(() => 1);
+        dims.forEach((d, k) => (expanded[d] = u.aval.shape[k]!));
+        // Leading 1s are left to NumPy broadcasting (often leaving the operand as it is).
+        const lead = expanded.findIndex((d) => d !== 1);
+        const folded = u instanceof Lit ? [] : expanded.slice(lead < 0 ? expanded.length : lead);
+        const shapes = inputs.map((a, j) => (j === i ? folded : a.aval.shape));
+        const b = broadcastShapes(...shapes);
+        if (b === undefined || !sameShape(b, out.aval.shape)) continue;
+        inputs[i] = u instanceof Lit ? u : reshapeTo(u, folded);
+      }
     }
     const same = (a: Atom): boolean => a.aval.dtype === out.aval.dtype && sameShape(a.aval.shape, out.aval.shape) && !(a instanceof Lit && out.aval.shape.length > 0);
     const [x, y] = inputs;
@@ -95,6 +128,33 @@ function simplifyAndCse(jaxpr: Jaxpr): Jaxpr {
       sub.set(out, alias);
       continue;
     }
+    if (name === 'neg' && out.aval.dtype === 'float32') {
+      // -(x * c) = x * -c and -(x / c) = x / -c, -(c / x) = -c / x: exact (negation only flips the sign).
+      const p = producedBy(x, 'mul') ?? producedBy(x, 'div');
+      const k = p === undefined ? -1 : p.inputs.findIndex((a) => a instanceof Lit && typeof a.val === 'number');
+      if (p !== undefined && k >= 0 && p.outBinders[0]!.aval.equals(out.aval)) {
+        const l = p.inputs[k] as Lit;
+        const ins = [...p.inputs];
+        ins[k] = new Lit(-(l.val as number), l.aval);
+        emit(p.primitive, ins, p.params, outs);
+        continue;
+      }
+    }
+    if (name === 'broadcast_in_dim') {
+      const { shape, broadcastDimensions: dims } = eqn.params as BroadcastInDimParams;
+      if (sameShape(shape, x!.aval.shape) && dims.every((d, i) => d === i)) {
+        sub.set(out, x!);
+        continue;
+      }
+      // A broadcast of a broadcast is one broadcast (the operand's dims mapped through both).
+      const p = producedBy(x, 'broadcast_in_dim');
+      if (p !== undefined) {
+        const inner = p.params as BroadcastInDimParams;
+        const composed: BroadcastInDimParams = { shape: [...shape], broadcastDimensions: inner.broadcastDimensions.map((d) => dims[d]!) };
+        emit(asPrim(broadcastInDimP), [p.inputs[0]!], composed, outs);
+        continue;
+      }
+    }
     if (name === 'transpose') {
       const perm = (eqn.params as { permutation: readonly number[] }).permutation;
       const p = x instanceof Var ? producer.get(x) : undefined;
@@ -106,7 +166,7 @@ function simplifyAndCse(jaxpr: Jaxpr): Jaxpr {
         const inner = (p.params as { permutation: readonly number[] }).permutation;
         const composed = perm.map((q) => inner[q]!);
         if (composed.every((q, i) => q === i)) sub.set(out, p.inputs[0]!);
-        else emit(transposeP as unknown as Primitive<never>, [p.inputs[0]!], { permutation: composed }, outs);
+        else emit(asPrim(transposeP), [p.inputs[0]!], { permutation: composed }, outs);
         continue;
       }
     }
@@ -115,7 +175,7 @@ function simplifyAndCse(jaxpr: Jaxpr): Jaxpr {
       if (p?.primitive.name === 'reshape') {
         const src = p.inputs[0]!;
         if (sameShape(src.aval.shape, out.aval.shape) && src.aval.dtype === out.aval.dtype) sub.set(out, src);
-        else emit(reshapeP as unknown as Primitive<never>, [src], eqn.params, outs);
+        else emit(asPrim(reshapeP), [src], eqn.params, outs);
         continue;
       }
     }
@@ -156,4 +216,44 @@ function dce(jaxpr: Jaxpr): Jaxpr {
     for (const a of eqn.inputs) if (a instanceof Var) live.add(a);
   }
   return new Jaxpr(jaxpr.inBinders, kept.reverse(), jaxpr.outs);
+}
+
+/**
+ * `transpose(dot_general(a, b))` whose permutation only swaps the two operands' free dims is
+ * `dot_general(b, a)` (the same products, the result laid out the other way), when nothing else
+ * reads the first product: one transpose less (on wasm, where `dot_general` lays operands out
+ * for a plain matMul, the transposes it needs then are those of the swapped operands).
+ */
+function absorbTransposes(jaxpr: Jaxpr): Jaxpr {
+  const uses = new Map<Var, number>();
+  const use = (a: Atom): void => {
+    if (a instanceof Var) uses.set(a, (uses.get(a) ?? 0) + 1);
+  };
+  for (const e of jaxpr.eqns) e.inputs.forEach(use);
+  jaxpr.outs.forEach(use);
+  const producer = new Map<Var, number>();
+  jaxpr.eqns.forEach((e, i) => e.outBinders.forEach((v) => producer.set(v, i)));
+  const eqns: (JaxprEqn | undefined)[] = [...jaxpr.eqns];
+  jaxpr.eqns.forEach((e, i) => {
+    if (e.primitive.name !== 'transpose') return;
+    const x = e.inputs[0];
+    if (!(x instanceof Var) || uses.get(x) !== 1) return;
+    const d = producer.get(x);
+    const dot = d === undefined ? undefined : eqns[d];
+    if (dot?.primitive.name !== 'dot_general') return;
+    const params = dot.params as DotGeneralParams;
+    const [[lc, rc], [lb, rb]] = params.dimensionNumbers;
+    const [a, b] = dot.inputs as [Atom, Atom];
+    const nb = lb.length;
+    const na = a.aval.shape.length - lc.length - nb;
+    const nf = b.aval.shape.length - rc.length - rb.length;
+    const range = (start: number, n: number): number[] => Array.from({ length: n }, (_, k) => start + k);
+    const swap = [...range(0, nb), ...range(nb + na, nf), ...range(nb, na)];
+    const perm = (e.params as { permutation: readonly number[] }).permutation;
+    if (perm.length !== swap.length || perm.some((q, k) => q !== swap[k])) return;
+    const swapped: DotGeneralParams = { ...params, dimensionNumbers: [[[...rc], [...lc]], [[...rb], [...lb]]] };
+    eqns[d!] = new JaxprEqn(dot.primitive, [b, a], swapped, e.outBinders);
+    eqns[i] = undefined;
+  });
+  return new Jaxpr(jaxpr.inBinders, eqns.filter((e): e is JaxprEqn => e !== undefined), jaxpr.outs);
 }
