@@ -11,9 +11,11 @@
  * in its right-hand side and has a transpose rule.
  *
  * What runs where: on `cpu` and `wasm` the impls are float64 host kernels
- * (`linalgHost.ts`) over values read synchronously; on WebGPU, where reads are
- * asynchronous, they throw a `BackendError` (device kernels are not written
- * yet). Tracing (`jit`, `makeJaxpr`) works on every backend.
+ * (`linalgHost.ts`) over values read synchronously. On WebGPU, where reads are
+ * asynchronous, `cholesky`, `triangular_solve` and `lu` run as float32 loops
+ * of tfjs ops, one row or column per step (`linalgDevice.ts`), and `eigh`,
+ * `qr` and `pinv` throw a `BackendError` (no device kernels yet). Tracing
+ * (`jit`, `makeJaxpr`) works on every backend.
  *
  * @packageDocumentation
  */
@@ -35,6 +37,7 @@ import {
   broadcastBatchIndex,
   choleskyKernel,
   eighKernel,
+  isHostBackend,
   luKernel,
   matrixAt,
   pinvKernel,
@@ -43,6 +46,7 @@ import {
   requireHostLinalg,
   triSolveKernel,
 } from './linalgHost.js';
+import { choleskyDevice, luDevice, triSolveDevice } from './linalgDevice.js';
 import { concatenate, sliceInDim } from './shape.js';
 import * as S from './structural.js';
 
@@ -172,8 +176,8 @@ function hostMap(
  *
  * jvp (Murray 2016, JAX's rule): `dL = L Φ(L^-1 dA L^-T)`, where `Φ` takes the
  * lower triangle and halves the diagonal, and `dA` is the symmetric matrix of the
- * tangent's lower triangle. Runs on cpu and wasm (float64 host kernel); throws a
- * BackendError on WebGPU.
+ * tangent's lower triangle. Runs on cpu and wasm as a float64 host kernel, on
+ * WebGPU as a float32 device loop (one column per step).
  *
  * @example
  * ```ts
@@ -186,6 +190,7 @@ function hostMap(
 export const choleskyP: Primitive<NoParams> = definePrimitive<NoParams>({
   name: 'cholesky',
   impl: ([a]) => {
+    if (!isHostBackend()) return [choleskyDevice(a!)];
     const n = a!.shape[a!.rank - 1]!;
     return hostMap('cholesky', a!, [[n, n]], ['float32'], (m) => [choleskyKernel(m, n)]);
   },
@@ -242,8 +247,9 @@ export interface TriangularSolveParams {
  *
  * Linear in `b` (transpose: the solve with `transposeA` flipped); the jvp in `a`
  * is JAX's: `-op(A)^-1 op(dA) X` (left) or `-X op(dA) op(A)^-1` (right), with
- * `dA` masked to the triangle read. Runs on cpu and wasm (float64 host kernel);
- * throws a BackendError on WebGPU.
+ * `dA` masked to the triangle read. Runs on cpu and wasm as a float64 host
+ * kernel, on WebGPU as a float32 device loop (one row per step; there a zero
+ * diagonal entry may turn the whole solution into NaNs).
  *
  * @example
  * ```ts
@@ -258,7 +264,7 @@ export interface TriangularSolveParams {
 export const triangularSolveP: Primitive<TriangularSolveParams> = definePrimitive<TriangularSolveParams>({
   name: 'triangular_solve',
   impl: ([a, b], p) => {
-    requireHostLinalg('triangular_solve');
+    if (!isHostBackend()) return [triSolveDevice(a!, b!, p)];
     const k = a!.shape[a!.rank - 1]!;
     const [m, n] = b!.shape.slice(-2) as [number, number];
     const aBatch = batchOf(a!.shape, 2);
@@ -351,8 +357,9 @@ export function triangularSolve(a: Array, b: Array, opts: { leftSide: boolean; l
  *
  * jvp (de Hoog, Anderssen and Lukas; JAX's rule): with `X = L^-1 P dA U^-1`,
  * `dL = L tril(X, -1)` and `dU = triu(X) U`. The pivots and permutation have zero
- * tangents. Square matrices only. Runs on cpu and wasm (float64 host kernel);
- * throws a BackendError on WebGPU.
+ * tangents. Square matrices only. Runs on cpu and wasm as a float64 host
+ * kernel, on WebGPU as a float32 device loop (pivot by `argMax`, rows swapped
+ * by a row gather and selects).
  *
  * @example
  * ```ts
@@ -366,6 +373,7 @@ export function triangularSolve(a: Array, b: Array, opts: { leftSide: boolean; l
 export const luP: Primitive<NoParams> = definePrimitive<NoParams>({
   name: 'lu',
   impl: ([a]) => {
+    if (!isHostBackend()) return luDevice(a!);
     const n = a!.shape[a!.rank - 1]!;
     return hostMap('lu', a!, [[n, n], [n], [n]], ['float32', 'int32', 'int32'], (m) => {
       const r = luKernel(m, n);

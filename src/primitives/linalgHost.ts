@@ -4,8 +4,9 @@
  * synchronously, runs a kernel per matrix and writes float32 results back.
  *
  * Only `cpu` and `wasm` run them: values are read with `dataSync`, which WebGPU
- * cannot do in Node (DESIGN "WebGPU reads are asynchronous"), so there
- * {@link requireHostLinalg} throws a BackendError until device kernels exist.
+ * cannot do in Node (DESIGN "WebGPU reads are asynchronous"). There,
+ * `linalgDevice.ts` has device versions of some; the others call
+ * {@link requireHostLinalg}, which throws a BackendError.
  *
  * Every kernel works in float64 on a row-major `Float64Array`; a matrix entry
  * `(i, j)` of an `m x n` matrix sits at `i * n + j`.
@@ -16,14 +17,21 @@
 import * as tf from '../backend/tf.js';
 import { BackendError } from '../errors.js';
 
+/** Whether the current backend runs the host kernels (cpu and wasm read values synchronously). */
+export function isHostBackend(): boolean {
+  const backend = tf.getBackend();
+  return backend === 'cpu' || backend === 'wasm';
+}
+
 /** Throws a BackendError naming `fnName` unless the backend can run host kernels (cpu, wasm). */
 export function requireHostLinalg(fnName: string): void {
   const backend = tf.getBackend();
-  if (backend === 'cpu' || backend === 'wasm') return;
+  if (isHostBackend()) return;
   throw new BackendError(
-    `${fnName}: device linear algebra is not implemented yet on the ${backend} backend. tfjax runs ${fnName} as a ` +
+    `${fnName}: not implemented yet on the ${backend} backend (no device kernel). tfjax runs ${fnName} as a ` +
       `float64 host kernel on the cpu and wasm backends, which read values synchronously; WebGPU cannot ` +
-      `(its reads are asynchronous). Run linear algebra on wasm or cpu (\`await setBackend('wasm')\`).`,
+      `(its reads are asynchronous). On WebGPU only cholesky, lu and triangular_solve (so solve, inv, det, ` +
+      `slogdet) have device versions. Run ${fnName} on wasm or cpu (\`await setBackend('wasm')\`).`,
   );
 }
 

@@ -3,9 +3,9 @@
  * primitive (see `src/primitives/linalg.ts`) plus JAX's input handling.
  *
  * What runs where: on `cpu` and `wasm` the decompositions run as float64 host
- * kernels; on WebGPU they throw a `BackendError` (device kernels are not
- * written yet). All of them trace under `jit`, batch under `vmap`, and
- * differentiate.
+ * kernels. On WebGPU `cholesky` runs as a float32 device loop; `eigh`,
+ * `eigvalsh` and `qr` throw a `BackendError` (no device kernels yet). All of
+ * them trace under `jit`, batch under `vmap`, and differentiate.
  *
  * @packageDocumentation
  */
@@ -48,7 +48,7 @@ export interface CholeskyOptions {
  * A matrix that is not positive definite gives a matrix of NaNs (as JAX; no
  * error is thrown, since values are not read while tracing). Differentiable
  * (jvp `L Φ(L^-1 dA L^-T)`), to any order. Runs on cpu and wasm (float64 host
- * kernel); throws a BackendError on WebGPU.
+ * kernel) and on WebGPU (float32 device loop, one column per step).
  *
  * @param a - `[..., n, n]` symmetric positive-definite matrices.
  * @param opts - `upper`, `symmetrizeInput`.

@@ -7,9 +7,11 @@
  * over leading dims.
  *
  * What runs where: on `cpu` and `wasm` the factorizations run as float64 host
- * kernels over values read synchronously; on WebGPU they throw a
- * `BackendError` (device linear algebra is not implemented yet). `norm` with
- * vector orders, `'fro'`, 1 and infinity orders runs everywhere.
+ * kernels over values read synchronously. On WebGPU (no synchronous reads),
+ * `cholesky`, `solve`, `inv`, `triangularSolve`, `det` and `slogdet` run as
+ * float32 loops of device ops; `eigh`, `eigvalsh`, `qr`, `pinv` and the
+ * matrix norms of order 2, -2 and `'nuc'` throw a `BackendError` (no device
+ * kernels yet). The other norms run everywhere.
  *
  * @packageDocumentation
  */

@@ -5,9 +5,11 @@
  * `d inv(A) = -inv(A) dA inv(A)` follows without a rule of its own).
  *
  * What runs where: on `cpu` and `wasm` the factorizations and solves run as
- * float64 host kernels (values are read synchronously); on WebGPU they throw a
- * `BackendError` (device kernels are not written yet). Everything traces under
- * `jit` and batches under `vmap`.
+ * float64 host kernels (values are read synchronously). On WebGPU, `lu` and
+ * `triangular_solve` run as float32 loops of device ops (one row or column per
+ * step, no reads), so `solve`, `inv`, `triangularSolve`, `det` and `slogdet`
+ * work there too; `pinv` throws a `BackendError` (no device kernel yet).
+ * Everything traces under `jit` and batches under `vmap`.
  *
  * Singular input: no error is raised (values are not read while tracing).
  * `solve`, `inv` of an exactly singular matrix give infinities and NaNs (a zero
@@ -51,7 +53,7 @@ export function luSolve(lu: Array, perm: Array, b: Array): Array {
  *
  * LU with partial pivoting and two triangular solves. An exactly singular `a`
  * gives infinities and NaNs. Differentiable to any order in both arguments.
- * Runs on cpu and wasm (float64 host kernels); throws a BackendError on WebGPU.
+ * Runs on cpu and wasm (float64 host kernels) and on WebGPU (float32 device loops).
  *
  * @param a - the coefficient matrices.
  * @param b - the right-hand side(s).
@@ -91,8 +93,8 @@ export function solve(a: ArrayInput, b: ArrayInput): Array {
  *
  * An exactly singular matrix gives infinities and NaNs (no error, as JAX).
  * Differentiable to any order (`d inv(A) = -inv(A) dA inv(A)` follows from the
- * LU and triangular-solve rules). Runs on cpu and wasm (float64 host kernels);
- * throws a BackendError on WebGPU.
+ * LU and triangular-solve rules). Runs on cpu and wasm (float64 host kernels)
+ * and on WebGPU (float32 device loops).
  *
  * @param a - `[..., n, n]` matrices.
  * @returns `[..., n, n]` inverses (float32).
@@ -144,8 +146,8 @@ export interface TriangularSolveOptions {
  * `a` is `[..., k, k]`; `b` is `[..., m, n]` (`k = m` on the left side, `k = n` on
  * the right side) with batch dims broadcasting, or a vector `[k]`. A zero on the
  * diagonal gives infinities and NaNs. Linear in `b`; differentiable in both
- * arguments to any order. Runs on cpu and wasm (float64 host kernel); throws a
- * BackendError on WebGPU.
+ * arguments to any order. Runs on cpu and wasm (float64 host kernel) and on
+ * WebGPU (float32 device loop).
  *
  * @param a - triangular matrices.
  * @param b - right-hand side(s).
@@ -202,8 +204,8 @@ function pivotSign(pivots: Array): Array {
  *
  * Differentiable to any order through the LU rule (`d det = det tr(A^-1 dA)`);
  * at an exactly singular matrix the derivative is NaN (JAX returns the
- * adjugate there). Runs on cpu and wasm (float64 host kernel); throws a
- * BackendError on WebGPU.
+ * adjugate there). Runs on cpu and wasm (float64 host kernel) and on WebGPU
+ * (float32 device loop).
  *
  * @param a - `[..., n, n]` matrices.
  * @returns `[...]` determinants (float32).
@@ -229,8 +231,8 @@ export function det(a: ArrayInput): Array {
  * `[0, -Infinity]`.
  *
  * Differentiable to any order in `logabsdet` (`d logabsdet = tr(A^-1 dA)`); the
- * sign has a zero derivative. Runs on cpu and wasm (float64 host kernel);
- * throws a BackendError on WebGPU.
+ * sign has a zero derivative. Runs on cpu and wasm (float64 host kernel) and on
+ * WebGPU (float32 device loop).
  *
  * @param a - `[..., n, n]` matrices.
  * @returns `[sign, logabsdet]`, each `[...]` (float32).
