@@ -22,11 +22,20 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
- * Test filters for the webgpu run; empty means the whole suite. On a 2-core machine without a GPU
- * (Dawn on Mesa llvmpipe) the whole suite took about as long as the wasm run (47 s vs 43 s when
- * measured), far under the 8 minutes that would call for a subset.
+ * Test filters for the webgpu run; empty means the whole suite. Most of the suite reads results
+ * synchronously (`dataSync`, `tolist`, `item`), which throws on WebGPU under Dawn (no
+ * OffscreenCanvas), so the webgpu run takes the files that read asynchronously or not at all:
+ * the backend tests, the transforms checked with `await x.data()` (test/webgpu), the error
+ * table, pytrees and types. Porting the rest to async reads is the WebGPU issue's work.
  */
-const WEBGPU_TESTS = [];
+const WEBGPU_TESTS = [
+  'test/backend',
+  'test/webgpu',
+  'test/core/errors.test.ts',
+  'test/tree',
+  'test/transforms/types.test.ts',
+  'test/random',
+];
 
 const ALL = ['cpu', 'wasm', 'webgpu'];
 const root = fileURLToPath(new URL('..', import.meta.url));

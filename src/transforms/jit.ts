@@ -7,6 +7,7 @@
  *
  * @packageDocumentation
  */
+import { alias } from '../backend/index.js';
 import * as tf from '../backend/tf.js';
 import { Array } from '../core/array.js';
 import { ConcreteArray } from '../core/concrete.js';
@@ -262,7 +263,8 @@ export function jit<F extends (...args: never[]) => unknown>(f: F, opts: JitOpti
         entry = { jaxpr: optimizeJaxpr(closed.jaxpr), consts: [...closed.consts], outDef: store.def! };
         // A function closing over values of an enclosing transform (tracers) is traced anew on each call.
         if (entry.consts.every((c) => c instanceof ConcreteArray)) {
-          for (const c of entry.consts) tf.keep((c as ConcreteArray).tensor);
+          // The cache holds its own handles (sharing the data): the user's arrays stay theirs.
+          entry.consts = entry.consts.map((c) => new ConcreteArray(tf.keep(alias((c as ConcreteArray).tensor)), c.aval.weakType));
           cache.set(key, entry);
         }
       }

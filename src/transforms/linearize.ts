@@ -9,6 +9,7 @@
  * @packageDocumentation
  */
 import { Array } from '../core/array.js';
+import { ConcreteArray } from '../core/concrete.js';
 import { isFloat } from '../core/dtype.js';
 import { evalJaxpr, type Jaxpr } from '../core/jaxpr.js';
 import { JaxprBuilder, JaxprTrace, type JaxprTracer } from '../core/makeJaxpr.js';
@@ -143,7 +144,8 @@ export function linearize<A extends unknown[], R>(
     dispose: (): void => {
       if (disposed) return;
       disposed = true;
-      for (const c of lin.consts) c.dispose();
+      // Residuals that are traced values (inside another transform) are not ours to free.
+      for (const c of lin.consts) if (c instanceof ConcreteArray) c.dispose();
     },
   });
   return [tree.unflatten(outDef, out) as ArraysOf<R>, result];

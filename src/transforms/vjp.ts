@@ -7,6 +7,7 @@
  * @packageDocumentation
  */
 import { Array } from '../core/array.js';
+import { ConcreteArray } from '../core/concrete.js';
 import { makeJaxprFlat } from '../core/makeJaxpr.js';
 import { UndefPrimal, Zero, type MaybeZero } from '../core/primitive.js';
 import { scoped } from '../core/scope.js';
@@ -97,7 +98,8 @@ function makeVjp<A extends unknown[], R>(
     dispose: (): void => {
       if (disposed) return;
       disposed = true;
-      for (const c of lin.consts) c.dispose();
+      // Residuals that are traced values (inside another transform) are not ours to free.
+      for (const c of lin.consts) if (c instanceof ConcreteArray) c.dispose();
     },
   });
   return [tree.unflatten(outDef, out) as ArraysOf<R>, fn, aux];

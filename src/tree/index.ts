@@ -17,3 +17,4 @@ export { register, registerLeafClass, type Constructor } from './registry.js';
 export { TreeDef, type NodeKind } from './treedef.js';
 export { flatten, leaves, structure, flattenWithPath, unflatten, type FlattenOptions } from './flatten.js';
 export { map, assertSameStructure, type MapOptions } from './map.js';
+export { ravel } from './ravel.js';
