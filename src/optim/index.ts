@@ -22,3 +22,6 @@ export { newton, type NewtonOptions } from './newton.js';
 export { dampedNewton, type DampedNewtonOptions } from './dampedNewton.js';
 export { trustRegionNewton, type TrustRegionNewtonOptions } from './trustRegionNewton.js';
 export { diagonalNewton, type DiagonalNewtonOptions } from './diagonalNewton.js';
+export { bfgs, type BfgsOptions, type BfgsState } from './bfgs.js';
+export { lbfgs, type LbfgsOptions, type LbfgsState } from './lbfgs.js';
+export { lineSearch, backtrackingLineSearch, wolfeLineSearch, type LineSearchOptions, type LineSearchResult } from './lineSearch.js';
