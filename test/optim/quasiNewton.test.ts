@@ -303,9 +303,10 @@ describe('with a line search', () => {
 
   // Rosenbrock from (-1.2, 1): BFGS converges with either search; L-BFGS needs the Wolfe search.
   const rosenConfigs: [string, () => AnyOpt, number][] = [
-    ['bfgs({ lineSearch: true })', () => optim.bfgs({ lineSearch: true }), 34],
-    ["bfgs({ lineSearch: { kind: 'wolfe' } })", () => optim.bfgs({ lineSearch: { kind: 'wolfe' } }), 36],
-    ["lbfgs({ lineSearch: { kind: 'wolfe' } })", () => optim.lbfgs({ lineSearch: { kind: 'wolfe' } }), 38],
+    // [name, optimizer, steps to 1e-4 measured on cpu and wasm (float64 BFGS with backtracking: 32)]
+    ['bfgs({ lineSearch: true })', () => optim.bfgs({ lineSearch: true }), 33],
+    ["bfgs({ lineSearch: { kind: 'wolfe' } })", () => optim.bfgs({ lineSearch: { kind: 'wolfe' } }), 32],
+    ["lbfgs({ lineSearch: { kind: 'wolfe' } })", () => optim.lbfgs({ lineSearch: { kind: 'wolfe' } }), 36],
   ];
   for (const [name, make, expected] of rosenConfigs) {
     it(`Rosenbrock from (-1.2, 1): ${name} reaches (1, 1) to 1e-4 (in about ${expected} steps)`, () => {
