@@ -51,6 +51,14 @@ function wasmMatMul(eqn: JaxprEqn, [x, y]: readonly tf.Tensor[]): tf.Tensor | un
   }
 }
 
+// Each literal's cached scalar tensor (looked up again if the constant cache has dropped it).
+const litTensors = new WeakMap<Lit, tf.Tensor>();
+function litTensor(l: Lit): tf.Tensor {
+  let t = litTensors.get(l);
+  if (t === undefined || t.isDisposed) litTensors.set(l, (t = constant(l.val, l.aval.dtype, l.aval.weakType).tensor));
+  return t;
+}
+
 // For each equation, the variables whose last read it is (computed once per jaxpr).
 const lastUses = new WeakMap<Jaxpr, Var[][]>();
 
@@ -83,7 +91,7 @@ function lastUseOf(jaxpr: Jaxpr): Var[][] {
 export function executeJaxpr(jaxpr: Jaxpr, inputs: readonly tf.Tensor[]): tf.Tensor[] {
   const env = new Map<Var, tf.Tensor>();
   jaxpr.inBinders.forEach((v, i) => env.set(v, inputs[i]!));
-  const read = (a: Atom): tf.Tensor => (a instanceof Lit ? constant(a.val, a.aval.dtype, a.aval.weakType).tensor : env.get(a)!);
+  const read = (a: Atom): tf.Tensor => (a instanceof Lit ? litTensor(a) : env.get(a)!);
   const lu = lastUseOf(jaxpr);
   const inputSet = new Set(inputs);
   try {

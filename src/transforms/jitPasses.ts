@@ -14,16 +14,21 @@ import * as tf from '../backend/tf.js';
 import { isSyncReadable } from '../backend/index.js';
 import { constant } from '../core/concrete.js';
 import { Jaxpr, JaxprEqn, Lit, Var, type Atom } from '../core/jaxpr.js';
-import type { Primitive } from '../core/primitive.js';
+import { PRIMITIVES, type Primitive } from '../core/primitive.js';
 import { sameShape, ShapedArray } from '../core/shapedArray.js';
 import type { DotGeneralParams } from '../primitives/dot.js';
 import { broadcastShapes } from '../primitives/guard.js';
-import { broadcastInDimP, reshapeP, transposeP, type BroadcastInDimParams } from '../primitives/structural.js';
+import { broadcastInDimP, reshapeP, transposeP, type BroadcastInDimParams, type ReduceParams } from '../primitives/structural.js';
 
 const BROADCASTING = new Set(['add', 'sub', 'mul', 'div', 'max', 'min', 'pow', 'atan2', 'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'and', 'or']);
 
-function isLitValue(a: Atom, v: number): boolean {
+function isLitValue(a: Atom | undefined, v: number): boolean {
   return a instanceof Lit && a.val === v;
+}
+
+/** A registered primitive by name (rules that need one not yet registered are skipped). */
+function prim(name: string): Primitive<never> | undefined {
+  return PRIMITIVES.get(name);
 }
 
 // A stable key for params (jaxprs and other objects by identity).
@@ -42,7 +47,7 @@ function paramsKey(params: object): string {
 
 /** Optimizes a jaxpr; the in-binders and output count stay the same. */
 export function optimizeJaxpr(jaxpr: Jaxpr): Jaxpr {
-  return dce(absorbTransposes(dce(simplifyAndCse(jaxpr))));
+  return dce(fuseSingleUse(dce(simplifyAndCse(jaxpr))));
 }
 
 const asPrim = <P>(p: Primitive<P>): Primitive<never> => p as unknown as Primitive<never>;
@@ -78,6 +83,20 @@ function simplifyAndCse(jaxpr: Jaxpr): Jaxpr {
     const p = a instanceof Var ? producer.get(a) : undefined;
     return p?.primitive.name === name ? p : undefined;
   };
+  // The literal every element of `a` equals: `a` itself, or a broadcast or reshape of such a value.
+  const litOf = (a: Atom | undefined): Lit | undefined => {
+    if (a === undefined || a instanceof Lit) return a;
+    const p = producedBy(a, 'broadcast_in_dim') ?? producedBy(a, 'reshape');
+    return p === undefined ? undefined : litOf(p.inputs[0]);
+  };
+  // A scalar literal of `aval`'s dtype and weak type.
+  const scalarLit = (val: number | boolean, aval: ShapedArray): Lit => new Lit(val, new ShapedArray([], aval.dtype, aval.weakType));
+  // The literal `l` as a value of `out`'s aval: the literal itself for a scalar, else one broadcast.
+  const fill = (l: Lit, out: Var): void => {
+    const v = scalarLit(l.val, out.aval);
+    if (out.aval.shape.length === 0) sub.set(out, v);
+    else emit(asPrim(broadcastInDimP), [v], { shape: [...out.aval.shape], broadcastDimensions: [] }, [out]);
+  };
   // `u` in `shape` (same size): `u` itself, the source of a reshape chain, or a new (shared) reshape.
   const reshapeTo = (u: Atom, shape: readonly number[]): Atom => {
     if (sameShape(u.aval.shape, shape)) return u;
@@ -97,6 +116,12 @@ function simplifyAndCse(jaxpr: Jaxpr): Jaxpr {
     // shape stays the same.
     if (BROADCASTING.has(name) && inputs.length === 2) {
       for (let i = 0; i < inputs.length; i++) {
+        const l = inputs[i] instanceof Var ? litOf(inputs[i]) : undefined;
+        if (l !== undefined) {
+          const b = broadcastShapes(...inputs.map((a, j) => (j === i ? [] : a.aval.shape)));
+          if (b !== undefined && sameShape(b, out.aval.shape)) inputs[i] = l;
+          continue;
+        }
         const p = producedBy(inputs[i], 'broadcast_in_dim');
         if (p === undefined) continue;
         const u = p.inputs[0]!;
@@ -115,18 +140,83 @@ function simplifyAndCse(jaxpr: Jaxpr): Jaxpr {
     }
     const same = (a: Atom): boolean => a.aval.dtype === out.aval.dtype && sameShape(a.aval.shape, out.aval.shape) && !(a instanceof Lit && out.aval.shape.length > 0);
     const [x, y] = inputs;
+    const [lx, ly] = [litOf(x), litOf(y)];
     let alias: Atom | undefined;
-    if (name === 'mul' && isLitValue(y!, 1) && same(x!)) alias = x;
-    else if (name === 'mul' && isLitValue(x!, 1) && same(y!)) alias = y;
-    else if ((name === 'add' || name === 'sub') && isLitValue(y!, 0) && same(x!)) alias = x;
-    else if (name === 'add' && isLitValue(x!, 0) && same(y!)) alias = y;
-    else if (name === 'div' && isLitValue(y!, 1) && same(x!)) alias = x;
+    if (name === 'mul' && isLitValue(ly, 1) && same(x!)) alias = x;
+    else if (name === 'mul' && isLitValue(lx, 1) && same(y!)) alias = y;
+    else if ((name === 'add' || name === 'sub') && isLitValue(ly, 0) && same(x!)) alias = x;
+    else if (name === 'add' && isLitValue(lx, 0) && same(y!)) alias = y;
+    else if (name === 'div' && isLitValue(ly, 1) && same(x!)) alias = x;
     else if (name === 'convert_element_type' && same(x!) && x!.aval.weakType === out.aval.weakType) alias = x;
     else if (name === 'reshape' && same(x!)) alias = x;
     else if (name === 'neg' && x instanceof Var && producer.get(x)?.primitive.name === 'neg') alias = producer.get(x)!.inputs[0];
     if (alias !== undefined) {
       sub.set(out, alias);
       continue;
+    }
+    // select_n with a constant predicate is the chosen case.
+    if (name === 'select_n' && inputs.length === 3) {
+      const l = litOf(x);
+      const chosen = l === undefined ? undefined : inputs[l.val === true || l.val === 1 ? 2 : 1]!;
+      if (chosen !== undefined && chosen.aval.dtype === out.aval.dtype) {
+        const cl = litOf(chosen);
+        if (sameShape(chosen.aval.shape, out.aval.shape) && !(chosen instanceof Lit && out.aval.shape.length > 0)) {
+          sub.set(out, chosen instanceof Lit ? scalarLit(chosen.val, out.aval) : chosen);
+          continue;
+        }
+        if (cl !== undefined) {
+          fill(cl, out);
+          continue;
+        }
+      }
+    }
+    // x ** c for c in {0, 1, 2, -1}: 1, x, x * x, 1 / x.
+    if (name === 'pow' && out.aval.dtype === 'float32' && x instanceof Var && sameShape(x.aval.shape, out.aval.shape)) {
+      const c = litOf(y)?.val;
+      const [mul, div] = [prim('mul'), prim('div')];
+      if (c === 1) {
+        sub.set(out, x);
+        continue;
+      }
+      if (c === 0) {
+        fill(scalarLit(1, out.aval), out);
+        continue;
+      }
+      if (c === 2 && mul !== undefined) {
+        emit(mul, [x, x], {}, outs);
+        continue;
+      }
+      if (c === -1 && div !== undefined) {
+        emit(div, [scalarLit(1, x.aval.withWeak(true)), x], {}, outs);
+        continue;
+      }
+    }
+    // A dot_general without batch dims whose contracted dims hold one element is a broadcasting product.
+    if (name === 'dot_general' && out.aval.dtype === 'float32' && x!.aval.dtype === 'float32' && prim('mul') !== undefined) {
+      const { dimensionNumbers, preferredElementType } = eqn.params as DotGeneralParams;
+      const [[lc, rc], [lb]] = dimensionNumbers;
+      const size = (a: Atom, ds: readonly number[]): number => ds.reduce((n, d) => n * a.aval.shape[d]!, 1);
+      if (lb.length === 0 && (preferredElementType ?? 'float32') === 'float32' && size(x!, lc) === 1 && size(y!, rc) === 1) {
+        const xFree = x!.aval.shape.filter((_, d) => !lc.includes(d));
+        const yFree = y!.aval.shape.filter((_, d) => !rc.includes(d));
+        const lhs = reshapeTo(x!, [...xFree, ...yFree.map(() => 1)]);
+        emit(prim('mul')!, [lhs, reshapeTo(y!, yFree)], {}, outs);
+        continue;
+      }
+    }
+    // An update written into zeros at constant starts is the update padded with zeros.
+    if (name === 'dynamic_update_slice' && prim('pad') !== undefined) {
+      const z = litOf(x);
+      const starts = inputs.slice(2).map((a) => litOf(a)?.val);
+      const u = y!;
+      if (z !== undefined && Object.is(z.val, 0) && starts.every((v) => typeof v === 'number')) {
+        const config = out.aval.shape.map((n, d) => {
+          const s0 = Math.min(Math.max(starts[d] as number, 0), n - u.aval.shape[d]!);
+          return [s0, n - u.aval.shape[d]! - s0, 0] as const;
+        });
+        emit(prim('pad')!, [u, scalarLit(0, out.aval.withWeak(false))], { paddingConfig: config }, outs);
+        continue;
+      }
     }
     if (name === 'neg' && out.aval.dtype === 'float32') {
       // -(x * c) = x * -c and -(x / c) = x / -c, -(c / x) = -c / x: exact (negation only flips the sign).
@@ -218,13 +308,20 @@ function dce(jaxpr: Jaxpr): Jaxpr {
   return new Jaxpr(jaxpr.inBinders, kept.reverse(), jaxpr.outs);
 }
 
+const REDUCERS = new Set(['reduce_sum', 'reduce_max', 'reduce_min']);
+
 /**
- * `transpose(dot_general(a, b))` whose permutation only swaps the two operands' free dims is
- * `dot_general(b, a)` (the same products, the result laid out the other way), when nothing else
- * reads the first product: one transpose less (on wasm, where `dot_general` lays operands out
- * for a plain matMul, the transposes it needs then are those of the swapped operands).
+ * Rewrites of an equation with the one equation that produces its operand, when nothing else reads
+ * that operand (so the producer's work is not done twice):
+ *
+ * - `transpose(dot_general(a, b))` whose permutation only swaps the two operands' free dims is
+ *   `dot_general(b, a)` (the same products, the result laid out the other way): one transpose less
+ *   (on wasm, where `dot_general` lays operands out for a plain matMul, the transposes it needs then
+ *   are those of the swapped operands);
+ * - a reduction of a reduction of the same kind (sum, max, min) is one reduction over both sets of
+ *   axes (a mean of row sums is one sum: one kernel less).
  */
-function absorbTransposes(jaxpr: Jaxpr): Jaxpr {
+function fuseSingleUse(jaxpr: Jaxpr): Jaxpr {
   const uses = new Map<Var, number>();
   const use = (a: Atom): void => {
     if (a instanceof Var) uses.set(a, (uses.get(a) ?? 0) + 1);
@@ -235,12 +332,22 @@ function absorbTransposes(jaxpr: Jaxpr): Jaxpr {
   jaxpr.eqns.forEach((e, i) => e.outBinders.forEach((v) => producer.set(v, i)));
   const eqns: (JaxprEqn | undefined)[] = [...jaxpr.eqns];
   jaxpr.eqns.forEach((e, i) => {
-    if (e.primitive.name !== 'transpose') return;
     const x = e.inputs[0];
     if (!(x instanceof Var) || uses.get(x) !== 1) return;
     const d = producer.get(x);
-    const dot = d === undefined ? undefined : eqns[d];
-    if (dot?.primitive.name !== 'dot_general') return;
+    const inner = d === undefined ? undefined : eqns[d];
+    if (inner === undefined) return;
+    if (REDUCERS.has(e.primitive.name) && inner.primitive.name === e.primitive.name) {
+      const innerAxes = (inner.params as ReduceParams).axes;
+      const src = inner.inputs[0]!;
+      const kept = src.aval.shape.map((_, k) => k).filter((k) => !innerAxes.includes(k));
+      const axes = [...innerAxes, ...(e.params as ReduceParams).axes.map((a) => kept[a]!)].sort((a, b) => a - b);
+      eqns[d!] = undefined;
+      eqns[i] = new JaxprEqn(e.primitive, [src], { ...e.params, axes }, e.outBinders);
+      return;
+    }
+    if (e.primitive.name !== 'transpose' || inner.primitive.name !== 'dot_general') return;
+    const dot = inner;
     const params = dot.params as DotGeneralParams;
     const [[lc, rc], [lb, rb]] = params.dimensionNumbers;
     const [a, b] = dot.inputs as [Atom, Atom];
@@ -254,6 +361,7 @@ function absorbTransposes(jaxpr: Jaxpr): Jaxpr {
     const swapped: DotGeneralParams = { ...params, dimensionNumbers: [[[...rc], [...lc]], [[...rb], [...lb]]] };
     eqns[d!] = new JaxprEqn(dot.primitive, [b, a], swapped, e.outBinders);
     eqns[i] = undefined;
+    producer.set(e.outBinders[0]!, d!);
   });
   return new Jaxpr(jaxpr.inBinders, eqns.filter((e): e is JaxprEqn => e !== undefined), jaxpr.outs);
 }

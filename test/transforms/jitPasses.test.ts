@@ -149,6 +149,152 @@ describe('broadcasts folded into the broadcasting ops that read them', () => {
   });
 });
 
+describe('constants seen through broadcasts and reshapes of literals', () => {
+  const bool = (x: boolean): Lit => new Lit(x, new ShapedArray([], 'bool'));
+
+  it('reshape(1.0) * x is x; x * reshape(0.5) is x * 0.5; reshape(0.5) * y for a smaller y stays', () => {
+    const [a, b, c, d, e, y, f] = [v(2), v(1), v(2), v(1), v(2), v(1), v(1, 1)];
+    const g = v(1, 1);
+    const j = new Jaxpr(
+      [a, y],
+      [
+        eqn(P.reshapeP, [lit(1)], { newSizes: [1] }, b),
+        eqn(P.mulP, [b, a], {}, c),
+        eqn(P.reshapeP, [lit(0.5)], { newSizes: [1] }, d),
+        eqn(P.mulP, [c, d], {}, e),
+        // [1, 1] * [1] is [1, 1]: the literal's shape decides the result's, so it stays.
+        eqn(P.reshapeP, [lit(0.5)], { newSizes: [1, 1] }, f),
+        eqn(P.mulP, [f, y], {}, g),
+      ],
+      [e, g],
+    );
+    expect(optimized(j)).toBe(
+      text([
+        '{ lambda ; a:f32[2] b:f32[1]. let',
+        '    c:f32[2] = mul a 0.5',
+        '    d:f32[1,1] = reshape[new_sizes=(1, 1)] 0.5',
+        '    e:f32[1,1] = mul d b',
+        '  in (c, e) }',
+      ]),
+    );
+  });
+
+  it('select_n with a constant predicate is the chosen case (a literal case is broadcast)', () => {
+    const [a, b, c, d, e, f] = [v(3), v(3), new Var(new ShapedArray([3], 'bool')), v(3), v(3), v(3)];
+    const j = new Jaxpr(
+      [a, b],
+      [
+        eqn(P.selectNP, [bool(false), a, b], {}, d),
+        eqn(P.broadcastInDimP, [bool(true)], { shape: [3], broadcastDimensions: [] }, c),
+        eqn(P.selectNP, [c, a, lit(2)], {}, e),
+        eqn(P.addP, [d, e], {}, f),
+      ],
+      [f],
+    );
+    // The chosen literal case is a broadcast of 2.0, which the add then folds in.
+    expect(optimized(j)).toBe(text(['{ lambda ; a:f32[3] b:f32[3]. let', '    c:f32[3] = add a 2.0', '  in (c,) }']));
+  });
+
+  it('x ** 1, x ** 0, x ** 2, x ** -1 are x, 1, x * x, 1 / x', () => {
+    const [a, b, c, d, e, f, g, h] = [v(4), v(4), v(4), v(4), v(4), v(4), v(4), v(4)];
+    const j = new Jaxpr(
+      [a],
+      [
+        eqn(P.powP, [a, lit(1)], {}, b),
+        eqn(P.powP, [a, lit(0)], {}, c),
+        eqn(P.powP, [a, lit(2)], {}, d),
+        eqn(P.powP, [a, lit(-1)], {}, e),
+        eqn(P.addP, [b, c], {}, f),
+        eqn(P.addP, [f, d], {}, g),
+        eqn(P.addP, [g, e], {}, h),
+      ],
+      [h],
+    );
+    expect(optimized(j, 1e-6)).toBe(
+      text([
+        '{ lambda ; a:f32[4]. let',
+        '    b:f32[4] = mul a a',
+        '    c:f32[4] = div 1.0 a',
+        '    d:f32[4] = add a 1.0',
+        '    e:f32[4] = add d b',
+        '    f:f32[4] = add e c',
+        '  in (f,) }',
+      ]),
+    );
+  });
+
+  it('a dot_general contracting nothing (or one element) is a broadcasting product', () => {
+    const [a, b, c, d, e, f] = [v(3), v(4), v(3, 4), v(3, 1), v(1, 4), v(3, 4)];
+    const j = new Jaxpr(
+      [a, b, d, e],
+      [eqn(P.dotGeneralP, [a, b], { dimensionNumbers: [[[], []], [[], []]] }, c), eqn(P.dotGeneralP, [d, e], { dimensionNumbers: [[[1], [0]], [[], []]] }, f)],
+      [c, f],
+    );
+    expect(optimized(j)).toBe(
+      text([
+        '{ lambda ; a:f32[3] b:f32[4] c:f32[3,1] d:f32[1,4]. let',
+        '    e:f32[3,1] = reshape[new_sizes=(3, 1)] a',
+        '    f:f32[3,4] = mul e b',
+        '    g:f32[4] = reshape[new_sizes=(4,)] d',
+        '    h:f32[3,4] = mul c g',
+        '  in (f, h) }',
+      ]),
+    );
+  });
+
+  it('an update written into zeros at constant starts is a pad (starts clamped as JAX does)', () => {
+    const i32 = (x: number): Lit => new Lit(x, new ShapedArray([], 'int32'));
+    const [a, z, b, c] = [v(2, 1), v(2, 3), v(2, 3), v(2, 3)];
+    const j = new Jaxpr(
+      [a],
+      [
+        eqn(P.broadcastInDimP, [lit(0)], { shape: [2, 3], broadcastDimensions: [] }, z),
+        eqn(P.dynamicUpdateSliceP, [z, a, i32(0), i32(1)], {}, b),
+        eqn(P.dynamicUpdateSliceP, [z, a, i32(-4), i32(7)], {}, c),
+      ],
+      [b, c],
+    );
+    expect(optimized(j)).toBe(
+      text([
+        '{ lambda ; a:f32[2,1]. let',
+        '    b:f32[2,3] = pad[padding_config=((0, 0, 0), (1, 1, 0))] a 0.0',
+        '    c:f32[2,3] = pad[padding_config=((0, 0, 0), (2, 0, 0))] a 0.0',
+        '  in (b, c) }',
+      ]),
+    );
+  });
+});
+
+describe('reductions of reductions', () => {
+  it('a sum of row sums is one sum; a max of maxes one max; a reduction read twice stays', () => {
+    const [a, b, c, d, e, f, g] = [v(2, 3, 4), v(2, 4), v(4), v(2, 3), v(3), v(2, 4), v(4)];
+    const j = new Jaxpr(
+      [a],
+      [
+        eqn(P.reduceSumP, [a], { axes: [1] }, b),
+        eqn(P.reduceSumP, [b], { axes: [0] }, c),
+        eqn(P.reduceMaxP, [a], { axes: [2] }, d),
+        eqn(P.reduceMaxP, [d], { axes: [0] }, e),
+        eqn(P.reduceSumP, [a], { axes: [1] }, f),
+        eqn(P.reduceSumP, [f], { axes: [0] }, g),
+      ],
+      [c, e, g, f],
+    );
+    // f is the same sum as b (CSE), and f is an output: the sum over axis 1 is read twice, so it stays.
+    expect(optimized(j, 1e-5)).toBe(
+      text([
+        '{ lambda ; a:f32[2,3,4]. let',
+        '    b:f32[2,4] = reduce_sum[axes=(1,)] a',
+        '    c:f32[4] = reduce_sum[axes=(0,)] b',
+        '    d:f32[3] = reduce_max[axes=(0, 2)] a',
+        '  in (c, d, c, b) }',
+      ]),
+    );
+    const k = new Jaxpr([a], [eqn(P.reduceSumP, [a], { axes: [1] }, b), eqn(P.reduceSumP, [b], { axes: [0] }, c)], [c]);
+    expect(optimized(k, 1e-5)).toBe(text(['{ lambda ; a:f32[2,3,4]. let', '    b:f32[4] = reduce_sum[axes=(0, 1)] a', '  in (b,) }']));
+  });
+});
+
 describe('negations folded into a literal factor or divisor', () => {
   it('-(x * c), -(x / c) and -(c / x) become x * -c, x / -c and -c / x', () => {
     const [a, b, c, d, e, f, g] = [v(4), v(4), v(4), v(4), v(4), v(4), v(4)];
