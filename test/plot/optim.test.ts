@@ -55,7 +55,10 @@ describe('plot.plotOptim', () => {
     expect(s0.count.item()).toBe(0);
     for (const a of [s0.count, s0.mom, s0.fixed]) a.dispose();
     expect(numTensors()).toBe(before);
-    const jr = await plot.plotOptim(jit(gd, { staticArgnums: [2] }), null, loss, { steps: 5, grid: 10 });
+    // A jitted function holds handles on the arrays it closes over until it is disposed.
+    const jgd = jit(gd, { staticArgnums: [2] });
+    const jr = await plot.plotOptim(jgd, null, loss, { steps: 5, grid: 10 });
+    jgd.dispose();
     expect(numTensors()).toBe(before);
     const want = gdTrajectory(multipliers(), [-0.9, 0.4], 5);
     jr.points.forEach((p, k) => expect(Math.hypot(p[0] - want[k]![0], p[1] - want[k]![1])).toBeLessThan(1e-4));
