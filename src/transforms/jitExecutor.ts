@@ -3,6 +3,8 @@
  * `impl` on tfjs tensors (no tracing, no wrappers), disposing every
  * intermediate right after its last use. Only the outputs survive.
  *
+ * Unit-stride slices of rank at most 6 run as one Slice kernel.
+ *
  * On wasm, float32 matrix products (`dot_general` of two rank-2 operands
  * without batch dims) run as one plain `matMul` (operands transposed first
  * where needed, as `dot_general`'s impl does) without the private copy of the
@@ -26,6 +28,7 @@ import * as tf from '../backend/tf.js';
 import { constant } from '../core/concrete.js';
 import { Lit, type Atom, type Jaxpr, type JaxprEqn, type Var } from '../core/jaxpr.js';
 import type { DotGeneralParams } from '../primitives/dot.js';
+import type { SliceParams } from '../primitives/indexing.js';
 
 // The [K, N] shape each data buffer has been used in as a wasm matMul's right operand, by data id.
 const rhsShapes = new WeakMap<object, string>();
@@ -49,6 +52,18 @@ function wasmMatMul(eqn: JaxprEqn, [x, y]: readonly tf.Tensor[]): tf.Tensor | un
   } finally {
     for (const t of temps) t.dispose();
   }
+}
+
+/**
+ * A unit-stride `slice` of rank at most 6 as one Slice kernel (the impl merges dims first, for
+ * ranks above 6, with a reshape on each side); undefined where the impl must run.
+ */
+function directSlice(eqn: JaxprEqn, x: tf.Tensor): tf.Tensor | undefined {
+  const { startIndices, limitIndices, strides } = eqn.params as SliceParams;
+  if (x.rank > 6 || x.rank === 0 || (strides != null && strides.some((s) => s !== 1))) return undefined;
+  const size = limitIndices.map((l, i) => l - startIndices[i]!);
+  if (size.some((n) => n <= 0)) return undefined;
+  return tf.slice(x, [...startIndices], size);
 }
 
 // Each literal's cached scalar tensor (looked up again if the constant cache has dropped it).
@@ -97,8 +112,9 @@ export function executeJaxpr(jaxpr: Jaxpr, inputs: readonly tf.Tensor[]): tf.Ten
   try {
     jaxpr.eqns.forEach((eqn, e) => {
       const ins = eqn.inputs.map(read);
-      const mm = eqn.primitive.name === 'dot_general' ? wasmMatMul(eqn, ins) : undefined;
-      const outs = mm !== undefined ? [mm] : eqn.primitive.impl(ins, eqn.params as never);
+      const name = eqn.primitive.name;
+      const direct = name === 'dot_general' ? wasmMatMul(eqn, ins) : name === 'slice' ? directSlice(eqn, ins[0]!) : undefined;
+      const outs = direct !== undefined ? [direct] : eqn.primitive.impl(ins, eqn.params as never);
       eqn.outBinders.forEach((v, i) => {
         const t = outs[i]!;
         env.set(v, ins.includes(t) ? alias(t) : t);

@@ -459,6 +459,23 @@ describe('the executor runs matrix products (one data buffer multiplied in sever
     for (let i = 0; i < want.length; i++) expect(Math.abs(got[i]! - want[i]!)).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(want[i]!)));
   };
 
+  it('slices (unit strides up to rank 6 as one kernel; strided and rank 7 through the impl) equal the impl', () => {
+    const cases: [number[], number[], number[], number[] | null][] = [
+      [[5], [1], [4], null],
+      [[2, 3, 4], [0, 1, 1], [2, 3, 4], [1, 1, 1]],
+      [[2, 3, 2, 2, 3, 2], [1, 0, 0, 1, 1, 0], [2, 2, 2, 2, 3, 1], null],
+      [[6, 4], [0, 1], [6, 4], [2, 1]],
+      [[2, 1, 2, 1, 2, 1, 3], [0, 0, 1, 0, 0, 0, 1], [2, 1, 2, 1, 1, 1, 3], null],
+    ];
+    for (const [shape, start, limit, strides] of cases) {
+      const a = v(...shape);
+      const outShape = limit.map((l, i) => Math.ceil((l - start[i]!) / (strides?.[i] ?? 1)));
+      const b = v(...outShape);
+      const j = new Jaxpr([a], [eqn(P.sliceP, [a], { startIndices: start, limitIndices: limit, strides }, b)], [b]);
+      expect(optimized(j)).toContain('slice');
+    }
+  });
+
   it('all four contraction layouts of rank-2 operands', () => {
     const cases: [number[], number[], boolean, boolean][] = [
       [[1], [0], false, false],
