@@ -3,7 +3,6 @@
  *
  * @packageDocumentation
  */
-import { alias } from '../backend/index.js';
 import * as tf from '../backend/tf.js';
 import { Array, type NestedNumbers } from '../core/array.js';
 import { ConcreteArray, constant } from '../core/concrete.js';
@@ -175,14 +174,10 @@ export function promote(...xs: ArrayInput[]): Array[] {
  *
  * @internal
  */
-export function withInputs<T>(inputs: readonly ArrayInput[], fn: () => T): T {
-  if (inputs.some(needsUpload)) return scoped(fn);
-  const r = fn();
-  // An op that turned out to be the identity (a reshape to the same shape) still
-  // returns a handle of its own: clone when the result's tensor is an input's.
-  if (r instanceof ConcreteArray && inputs.some((x) => (x instanceof ConcreteArray ? x.tensor : x) === r.tensor))
-    return new ConcreteArray(alias(r.tensor), r.aval.weakType) as T;
-  return r;
+export function withInputs<T>(_inputs: readonly ArrayInput[], fn: () => T): T {
+  // Always a scope: it frees uploads and the intermediates of functions that bind several
+  // primitives, and gives an identity result (a reshape to the same shape) its own handle.
+  return scoped(fn);
 }
 
 /** Normalizes an axis (negative counts from the end), with an AxisError naming `fnName`. @internal */

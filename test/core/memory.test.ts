@@ -5,6 +5,7 @@ describe('memory and ownership', () => {
   const x = np.array([[0.5, -1, 2], [3, 0.25, -4]]);
   const y = np.array([1, 2, 3]);
   const xt = np.transpose(x);
+  const bools = np.array([true, false, true]);
   const calls: (() => np.Array)[] = [
     () => np.add(x, y),
     () => np.mul(x, 2),
@@ -16,6 +17,8 @@ describe('memory and ownership', () => {
     () => np.div(x, [1, 2, 4]),
     () => np.matmul(x, xt),
     () => np.where(true, x, y),
+    () => np.sum(bools),
+    () => np.mean(bools, { keepdims: true }),
   ];
 
   // Each call binds every intermediate inside one np function (chained calls would leak their own temporaries).
