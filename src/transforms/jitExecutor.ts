@@ -3,7 +3,8 @@
  * `impl` on tfjs tensors (no tracing, no wrappers), disposing every
  * intermediate right after its last use. Only the outputs survive.
  *
- * Unit-stride slices of rank at most 6 run as one Slice kernel.
+ * Unit-stride slices of rank at most 6 run as one Slice kernel, and `select_n`
+ * with a full-shape predicate as one Select kernel.
  *
  * On wasm, float32 matrix products (`dot_general` of two rank-2 operands
  * without batch dims) run as one plain `matMul` (operands transposed first
@@ -27,6 +28,7 @@ import { alias } from '../backend/index.js';
 import * as tf from '../backend/tf.js';
 import { constant } from '../core/concrete.js';
 import { Lit, type Atom, type Jaxpr, type JaxprEqn, type Var } from '../core/jaxpr.js';
+import { sameShape } from '../core/shapedArray.js';
 import type { DotGeneralParams } from '../primitives/dot.js';
 import type { SliceParams } from '../primitives/indexing.js';
 
@@ -64,6 +66,32 @@ function directSlice(eqn: JaxprEqn, x: tf.Tensor): tf.Tensor | undefined {
   const size = limitIndices.map((l, i) => l - startIndices[i]!);
   if (size.some((n) => n <= 0)) return undefined;
   return tf.slice(x, [...startIndices], size);
+}
+
+/**
+ * `select_n(p, onFalse, onTrue)` with a predicate of the output's shape as one Select kernel:
+ * a literal case becomes one Fill, an array case of another shape is broadcast by adding it to
+ * zeros (the impl broadcasts every operand with tfjs's broadcastTo, a Tile kernel or a copy each,
+ * and tf.where copies them again). Undefined where the impl must run (bool cases: tfjs-wasm's
+ * Select mishandles them; a predicate to broadcast; ranks above 6).
+ */
+function directSelect(eqn: JaxprEqn, [p, f, t]: readonly tf.Tensor[]): tf.Tensor | undefined {
+  const out = eqn.outBinders[0]!.aval;
+  const shape = [...out.shape];
+  if (eqn.inputs.length !== 3 || p!.dtype !== 'bool' || out.dtype === 'bool' || shape.length > 6 || !sameShape(p!.shape, shape) || p!.size === 0) return undefined;
+  const dtype = out.dtype;
+  const temps: tf.Tensor[] = [];
+  const full = (x: tf.Tensor, a: Atom): tf.Tensor => {
+    if (sameShape(x.shape, shape)) return x;
+    const y = a instanceof Lit ? tf.fill(shape, Number(a.val), dtype) : tf.tidy(() => tf.add(tf.zeros(shape, dtype), x));
+    temps.push(y);
+    return y;
+  };
+  try {
+    return tf.engine().runKernel('Select', { condition: p!, t: full(t!, eqn.inputs[2]!), e: full(f!, eqn.inputs[1]!) }) as tf.Tensor;
+  } finally {
+    for (const y of temps) y.dispose();
+  }
 }
 
 // Each literal's cached scalar tensor (looked up again if the constant cache has dropped it).
@@ -113,7 +141,8 @@ export function executeJaxpr(jaxpr: Jaxpr, inputs: readonly tf.Tensor[]): tf.Ten
     jaxpr.eqns.forEach((eqn, e) => {
       const ins = eqn.inputs.map(read);
       const name = eqn.primitive.name;
-      const direct = name === 'dot_general' ? wasmMatMul(eqn, ins) : name === 'slice' ? directSlice(eqn, ins[0]!) : undefined;
+      const direct =
+        name === 'dot_general' ? wasmMatMul(eqn, ins) : name === 'slice' ? directSlice(eqn, ins[0]!) : name === 'select_n' ? directSelect(eqn, ins) : undefined;
       const outs = direct !== undefined ? [direct] : eqn.primitive.impl(ins, eqn.params as never);
       eqn.outBinders.forEach((v, i) => {
         const t = outs[i]!;

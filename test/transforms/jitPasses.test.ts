@@ -50,6 +50,7 @@ function optimized(j: Jaxpr, tol = 1e-6): string {
   );
   want.forEach((w, i) => {
     expect(got[i]!.shape).toEqual(w.shape);
+    expect([executed[i]!.shape, executed[i]!.dtype]).toEqual([w.shape, w.dtype]);
     const [a, b, c] = [w.dataSync(), got[i]!.dataSync(), executed[i]!.dataSync()];
     for (let k = 0; k < a.length; k++) {
       expect(Math.abs(b[k]! - a[k]!)).toBeLessThanOrEqual(tol * (1 + Math.abs(a[k]!)));
@@ -474,6 +475,36 @@ describe('the executor runs matrix products (one data buffer multiplied in sever
       const j = new Jaxpr([a], [eqn(P.sliceP, [a], { startIndices: start, limitIndices: limit, strides }, b)], [b]);
       expect(optimized(j)).toContain('slice');
     }
+  });
+
+  it('select_n with a full-shape predicate (literal, smaller and full cases) equals the impl; bool cases and a broadcast predicate go through it', () => {
+    const i32 = new ShapedArray([3, 4], 'int32');
+    const cases: [ShapedArray, ShapedArray, ShapedArray][] = [
+      [f32(3, 4), f32(3, 4), f32(3, 4)],
+      [f32(3, 4), f32(4), f32(3, 1)],
+      [f32(3, 4), f32(), f32(3, 4)],
+      [f32(1, 4), f32(3, 4), f32(3, 4)], // the predicate broadcasts: the impl
+    ];
+    for (const [pa, fa, ta] of cases) {
+      const [x, a, b, p, o] = [new Var(pa), new Var(fa), new Var(ta), new Var(new ShapedArray(pa.shape, 'bool')), v(3, 4)];
+      const j = new Jaxpr([x, a, b], [eqn(P.gtP, [x, lit(0)], {}, p), eqn(P.selectNP, [p, a, b], {}, o)], [o]);
+      expect(optimized(j)).toContain('select_n');
+      const k = new Jaxpr([x, b], [eqn(P.gtP, [x, lit(0)], {}, p), eqn(P.selectNP, [p, lit(-2.5), b], {}, o)], [o]);
+      expect(optimized(k)).toMatch(/select_n \w+ -2\.5 b/);
+    }
+    // int32 cases, and bool cases (through the impl).
+    const [x, p, a, b, o] = [v(3, 4), new Var(new ShapedArray([3, 4], 'bool')), new Var(i32), new Var(i32), new Var(i32)];
+    const toInt = (c: Var, src: Var): JaxprEqn => eqn(P.convertP, [src], { newDType: 'int32', weakType: false }, c);
+    const [xa, xb] = [v(3, 4), v(3, 4)];
+    const ints = new Jaxpr([x, xa, xb], [eqn(P.gtP, [x, lit(0)], {}, p), toInt(a, xa), toInt(b, xb), eqn(P.selectNP, [p, a, b], {}, o)], [o]);
+    expect(optimized(ints)).toContain('select_n');
+    const [ba, bb, bo] = [new Var(new ShapedArray([3, 4], 'bool')), new Var(new ShapedArray([3, 4], 'bool')), new Var(new ShapedArray([3, 4], 'bool'))];
+    const bools = new Jaxpr(
+      [x, xa, xb],
+      [eqn(P.gtP, [x, lit(0)], {}, p), eqn(P.gtP, [xa, lit(0)], {}, ba), eqn(P.gtP, [xb, lit(0)], {}, bb), eqn(P.selectNP, [p, ba, bb], {}, bo)],
+      [bo],
+    );
+    expect(optimized(bools)).toContain('select_n');
   });
 
   it('all four contraction layouts of rank-2 operands', () => {
