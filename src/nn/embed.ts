@@ -10,11 +10,10 @@
 import { Array } from '../core/array.js';
 import { scoped } from '../core/scope.js';
 import { fmtShape } from '../core/shapedArray.js';
-import * as tf from '../backend/tf.js';
-import { DTypeError, ShapeError } from '../errors.js';
-import { array, toArray, withInputs, type ArrayInput } from '../numpy/core.js';
+import { ShapeError } from '../errors.js';
+import { toArray, withInputs, type ArrayInput } from '../numpy/core.js';
 import { add, greaterEqual, less, logicalAnd, where } from '../numpy/elementwise.js';
-import { take } from '../numpy/indexing.js';
+import { indexArray, take } from '../numpy/indexing.js';
 import { tensordot } from '../numpy/products.js';
 import { broadcastTo, expandDims } from '../numpy/shape.js';
 import { checkKey } from '../random/keys.js';
@@ -78,24 +77,6 @@ export function init(key: Array, numEmbeddings: number, features: number, opts: 
   checkSize(fn, 'features', features);
   const { embeddingInit = varianceScaling(1, 'fanIn', 'normal', { outAxis: 0 }) } = opts;
   return scoped(() => ({ embedding: embeddingInit(k, [numEmbeddings, features]) }));
-}
-
-/** Integer indices: int32 arrays as they are, JS numbers/lists that hold integers as int32. */
-function indexArray(fn: string, indices: ArrayInput): Array {
-  if (indices instanceof Array || indices instanceof tf.Tensor || ArrayBuffer.isView(indices)) {
-    const a = toArray(indices);
-    if (a.dtype !== 'int32') throw new DTypeError(`${fn}: indices must be integers (int32), got ${a.dtype} (${a.aval.toString()})`);
-    return a;
-  }
-  const flat: unknown[] = [];
-  const walk = (v: unknown): void => {
-    if (globalThis.Array.isArray(v)) (v as unknown[]).forEach(walk);
-    else flat.push(v);
-  };
-  walk(indices);
-  const bad = flat.find((v) => typeof v !== 'number' || !Number.isInteger(v));
-  if (bad !== undefined) throw new DTypeError(`${fn}: indices must be integers, got ${JSON.stringify(bad)}`);
-  return array(indices, { dtype: 'int32' });
 }
 
 /**

@@ -288,8 +288,10 @@ export function take(x: ArrayInput, indices: ArrayInput, axis?: number | null, m
 /**
  * Indices as an int32 array: arrays and tensors must be int32 already; JS
  * numbers and nested lists (which `np.array` makes float32) must hold integers.
+ *
+ * @internal
  */
-function indexArray(fn: string, indices: ArrayInput): Array {
+export function indexArray(fn: string, indices: ArrayInput): Array {
   if (indices instanceof Array || indices instanceof tf.Tensor || ArrayBuffer.isView(indices)) {
     const a = toArray(indices);
     if (a.dtype !== 'int32') throw new DTypeError(`${fn}: indices must be integers (int32), got ${a.dtype} (${a.aval.toString()})`);

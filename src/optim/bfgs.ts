@@ -9,9 +9,9 @@ import type { Array } from '../core/array.js';
 import { scoped } from '../core/scope.js';
 import { ArgumentError, ShapeError } from '../errors.js';
 import * as np from '../numpy/index.js';
-import { grad, valueAndGrad } from '../transforms/grad.js';
+import { valueAndGrad } from '../transforms/grad.js';
 import { flatProblem, hyper, ravel } from './common.js';
-import { lineSearch, resolveLineSearch, type LineSearchOptions } from './lineSearch.js';
+import { resolveLineSearch, stepAlong, type LineSearchOptions } from './lineSearch.js';
 import type { Optimizer, StepInfo } from './types.js';
 
 /**
@@ -156,18 +156,8 @@ export function bfgs<P = Array>(opts: BfgsOptions = {}): Optimizer<P, BfgsState>
         const [loss, g] = valueAndGrad(f)(z);
         // The quasi-Newton direction p = -H^{-1} g.
         const p = np.neg(variant === 'notes' ? np.matmul(np.linalg.inv(H), g) : np.linalg.solve(H, g));
-        let newZ: Array, gNew: Array, t: Array | number;
         const info: { [k: string]: Array } = { loss };
-        if (search === null) {
-          t = lr;
-          newZ = np.add(z, np.mul(p, lr));
-          gNew = grad(f)(newZ);
-        } else {
-          const r = lineSearch(f, z, p, loss, g, search);
-          [t, newZ, gNew] = [r.stepSize, r.params, r.grad];
-          info['stepSize'] = r.stepSize;
-          info['lineSearchIters'] = r.iters;
-        }
+        const { stepSize: t, params: newZ, grad: gNew } = stepAlong(f, z, p, loss, g, lr, search, info);
         const dz = np.mul(p, t);
         const dg = np.sub(gNew, g);
         const Hdz = np.matmul(H, dz);

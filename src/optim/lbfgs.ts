@@ -10,10 +10,10 @@ import { scoped } from '../core/scope.js';
 import { ArgumentError, ShapeError } from '../errors.js';
 import { scan } from '../lax/scan.js';
 import * as np from '../numpy/index.js';
-import { grad, valueAndGrad } from '../transforms/grad.js';
+import { valueAndGrad } from '../transforms/grad.js';
 import { CURVATURE_EPS } from './bfgs.js';
 import { flatProblem, hyper, ravel } from './common.js';
-import { lineSearch, resolveLineSearch, type LineSearchOptions } from './lineSearch.js';
+import { resolveLineSearch, stepAlong, type LineSearchOptions } from './lineSearch.js';
 import type { Optimizer, StepInfo } from './types.js';
 
 /**
@@ -204,18 +204,8 @@ export function lbfgs<P = Array>(opts: LbfgsOptions = {}): Optimizer<P, LbfgsSta
           { reverse: true },
         );
         const p = np.neg(r);
-        let newZ: Array, gradNew: Array, t: Array | number;
         const info: { [k: string]: Array } = { loss };
-        if (search === null) {
-          t = lr;
-          newZ = np.add(z, np.mul(p, lr));
-          gradNew = grad(f)(newZ);
-        } else {
-          const res = lineSearch(f, z, p, loss, gradRaw, search);
-          [t, newZ, gradNew] = [res.stepSize, res.params, res.grad];
-          info['stepSize'] = res.stepSize;
-          info['lineSearchIters'] = res.iters;
-        }
+        const { stepSize: t, params: newZ, grad: gradNew } = stepAlong(f, z, p, loss, gradRaw, lr, search, info);
         const dz = np.mul(p, t);
         // The notes subtract the transformed gradient q (their grad_z after the first loop).
         const dg = np.sub(gradNew, notes ? q : gradRaw);

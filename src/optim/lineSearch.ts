@@ -321,3 +321,30 @@ export function wolfeLineSearch(lossFn: LossFn<Array>, params: Array, direction:
 export function lineSearch(lossFn: LossFn<Array>, params: Array, direction: Array, value: Array, g: Array, opts: LineSearchOptions = {}): LineSearchResult {
   return (opts.kind ?? 'backtracking') === 'wolfe' ? wolfeLineSearch(lossFn, params, direction, value, g, opts) : backtrackingLineSearch(lossFn, params, direction, value, g, opts);
 }
+
+/**
+ * One quasi-Newton move along `direction` (shared by `bfgs` and `lbfgs`): a
+ * fixed step `lr` when `search` is null, else the configured line search, whose
+ * step size and trial count go into `info`.
+ *
+ * @internal
+ */
+export function stepAlong(
+  lossFn: LossFn<Array>,
+  params: Array,
+  direction: Array,
+  value: Array,
+  g: Array,
+  lr: number,
+  search: Resolved | null,
+  info: { [k: string]: Array },
+): { stepSize: Array | number; params: Array; grad: Array } {
+  if (search === null) {
+    const next = np.add(params, np.mul(direction, lr));
+    return { stepSize: lr, params: next, grad: grad(lossFn)(next) };
+  }
+  const r = lineSearch(lossFn, params, direction, value, g, search);
+  info['stepSize'] = r.stepSize;
+  info['lineSearchIters'] = r.iters;
+  return { stepSize: r.stepSize, params: r.params, grad: r.grad };
+}
