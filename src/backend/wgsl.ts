@@ -1,0 +1,224 @@
+/**
+ * A small runner for hand-written WGSL compute kernels on tfjs-backend-webgpu
+ * (4.22), for what tfjs's own kernels cannot do exactly: 32-bit integer math
+ * (tfjs-webgpu computes int32 ops in f32), and the loops of linear algebra.
+ *
+ * A kernel is defined once with {@link wgslKernel} (its WGSL text is fixed, so
+ * the compiled pipeline is cached by tfjs) and run with {@link runWgsl} on
+ * tensors of any shape. The runner hides tfjs's program interface:
+ *
+ * - Every input and the output are bound as flat storage arrays with the names
+ *   given in `inputs` and `result`: `array<f32>` for float32 and
+ *   `array<i32>` for int32 and bool (0/1). Read and write them directly by flat
+ *   index (`A[i]`, `result[i] = ...`). Do not use tfjs's generated getters
+ *   (`getA(...)`, `setOutputAtIndex`): they convert through f32 and lose the
+ *   low bits of int32 values above 2^24. For uint32 math, `bitcast<u32>(A[i])`
+ *   and `bitcast<i32>(u)`.
+ * - The body must define `fn main(index : i32)`; it runs once per thread,
+ *   `index` going over `0 .. threads - 1` (threads default to the output
+ *   size). Threads of the last workgroup can lie beyond; every kernel must
+ *   begin with `if (index >= uniforms.threads) { return; }` (or an equivalent
+ *   bound) — the runner declares the `threads` uniform.
+ * - Scalar uniforms are declared by name and type in the kernel and given
+ *   values per run; read them as `uniforms.name`.
+ * - Shapes are the caller's business: inputs are flattened before the kernel
+ *   sees them (so any rank works) and the output is reshaped to `shape`;
+ *   pass sizes and strides as uniforms.
+ *
+ * Runs only on the `webgpu` backend (a BackendError elsewhere); it never reads
+ * to the host. Size-0 outputs skip the kernel.
+ *
+ * @example
+ * ```ts
+ * // Wrapping uint32 addition of two int32 arrays of equal size:
+ * const addU32 = wgslKernel({
+ *   name: 'add_u32',
+ *   inputs: ['A', 'B'],
+ *   body: `
+ *     fn main(index : i32) {
+ *       if (index >= uniforms.threads) { return; }
+ *       result[index] = bitcast<i32>(bitcast<u32>(A[index]) + bitcast<u32>(B[index]));
+ *     }`,
+ * });
+ * const sum = runWgsl(addU32, [a, b], { shape: a.shape, dtype: 'int32' });
+ * ```
+ *
+ * @packageDocumentation
+ * @internal
+ */
+import { BackendError } from '../errors.js';
+import * as tf from './tf.js';
+
+/** WGSL scalar types a uniform can have. */
+export type WgslScalar = 'i32' | 'u32' | 'f32';
+
+/** What {@link wgslKernel} takes. @internal */
+export interface WgslKernelSpec {
+  /** A name for tfjs's pipeline cache and shader labels (letters, digits, `_`); unique per WGSL text. */
+  name: string;
+  /** Names of the input storage arrays, in the order tensors are passed to {@link runWgsl} (capitalized, e.g. `'A'`, `'Keys'`). */
+  inputs: readonly string[];
+  /** Scalar uniforms besides `threads`, by name, in a fixed order. Default none. */
+  uniforms?: Readonly<Record<string, WgslScalar>>;
+  /** The WGSL text: helper functions and `fn main(index : i32)`. */
+  body: string;
+  /** Threads per workgroup (default 64). */
+  workgroupSize?: number;
+}
+
+/** A compiled-once WGSL kernel, from {@link wgslKernel}. @internal */
+export interface WgslKernel {
+  readonly name: string;
+  readonly inputs: readonly string[];
+  readonly uniformNames: readonly string[];
+  readonly uniformTypes: readonly WgslScalar[];
+  readonly body: string;
+  readonly workgroupSize: number;
+  /** tfjs's shader key prefix: the name plus a hash of the text (tfjs appends ranks and dtypes). */
+  readonly shaderKey: string;
+}
+
+/** Options of one {@link runWgsl} call. @internal */
+export interface WgslRunOptions {
+  /** The output shape. */
+  shape: readonly number[];
+  /** The output dtype (bool is stored as i32 0/1). */
+  dtype: 'float32' | 'int32' | 'bool';
+  /** How many threads run `main` (default: the output size). */
+  threads?: number;
+  /** Values of the kernel's declared uniforms (all of them). */
+  uniforms?: Readonly<Record<string, number>>;
+}
+
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** FNV-1a of a string, as 8 hex digits. */
+function fnv1a(s: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0).toString(16).padStart(8, '0');
+}
+
+/**
+ * Defines a WGSL kernel for {@link runWgsl} (see the module comment for what the
+ * body may use). Define kernels once, at module level: the text is hashed into
+ * tfjs's pipeline cache key here.
+ *
+ * @param spec - name, input names, uniforms, WGSL body, workgroup size.
+ * @returns the kernel.
+ * @throws TypeError for names that are not WGSL identifiers.
+ * @internal
+ */
+export function wgslKernel(spec: WgslKernelSpec): WgslKernel {
+  const uniforms = Object.entries(spec.uniforms ?? {});
+  for (const n of [spec.name, ...spec.inputs, ...uniforms.map(([u]) => u)]) {
+    if (!NAME.test(n)) throw new TypeError(`wgslKernel: '${n}' is not a WGSL identifier`);
+  }
+  if (uniforms.some(([u]) => u === 'threads')) throw new TypeError(`wgslKernel ${spec.name}: 'threads' is declared by the runner`);
+  const workgroupSize = spec.workgroupSize ?? 64;
+  return {
+    name: spec.name,
+    inputs: [...spec.inputs],
+    uniformNames: uniforms.map(([u]) => u),
+    uniformTypes: uniforms.map(([, t]) => t),
+    body: spec.body,
+    workgroupSize,
+    shaderKey: `tfjax_${spec.name}_${fnv1a(`${workgroupSize}|${uniforms.map(([u, t]) => `${u}:${t}`).join(',')}|${spec.body}`)}`,
+  };
+}
+
+/** The part of tfjs-webgpu's program interface that the runner fills in. */
+interface Program {
+  variableNames: string[];
+  outputShape: number[];
+  shaderKey: string;
+  dispatchLayout: { x: number[] };
+  dispatch: [number, number, number];
+  workgroupSize: [number, number, number];
+  uniforms?: string;
+  size: boolean;
+  getUserCode: () => string;
+}
+
+type ProgramUniform = { type: 'int32' | 'uint32' | 'float32'; data: number[] }[];
+
+/** The part of tfjs-webgpu's `WebGPUBackend` used here. */
+interface WebGPUBackendLike {
+  runWebGPUProgram(program: Program, inputs: tf.TensorInfo[], outputDtype: tf.DataType, uniforms?: ProgramUniform): tf.TensorInfo;
+}
+
+function webgpuBackend(kernel: string): WebGPUBackendLike {
+  const name = tf.getBackend();
+  const backend = tf.backend() as unknown as Partial<WebGPUBackendLike>;
+  if (name !== 'webgpu' || typeof backend.runWebGPUProgram !== 'function')
+    throw new BackendError(`WGSL kernel ${kernel}: runs only on the webgpu backend, the current backend is ${name}`);
+  return backend as WebGPUBackendLike;
+}
+
+const UNIFORM_TYPE: Record<WgslScalar, 'int32' | 'uint32' | 'float32'> = { i32: 'int32', u32: 'uint32', f32: 'float32' };
+
+/**
+ * Runs `kernel` on `inputs` (tensors of any shape; flattened for the kernel)
+ * and returns a new tensor of `opts.shape` and `opts.dtype` that the caller
+ * owns. Nothing is read to the host; the inputs are not disposed.
+ *
+ * @param kernel - from {@link wgslKernel}.
+ * @param inputs - one tensor per declared input, in order.
+ * @param opts - output shape and dtype, thread count, uniform values.
+ * @returns the output tensor.
+ * @throws BackendError off the webgpu backend; TypeError for a wrong number of inputs or missing uniforms.
+ * @internal
+ */
+export function runWgsl(kernel: WgslKernel, inputs: readonly tf.Tensor[], opts: WgslRunOptions): tf.Tensor {
+  const backend = webgpuBackend(kernel.name);
+  if (inputs.length !== kernel.inputs.length)
+    throw new TypeError(`WGSL kernel ${kernel.name}: takes ${kernel.inputs.length} inputs (${kernel.inputs.join(', ')}), got ${inputs.length}`);
+  const size = opts.shape.reduce((a, b) => a * b, 1);
+  const threads = opts.threads ?? size;
+  if (size === 0 || threads === 0) return tf.zeros([...opts.shape], opts.dtype);
+  const values = opts.uniforms ?? {};
+  const programUniforms: ProgramUniform = [{ type: 'int32', data: [threads] }];
+  kernel.uniformNames.forEach((u, i) => {
+    const v = values[u];
+    if (v === undefined) throw new TypeError(`WGSL kernel ${kernel.name}: no value for uniform '${u}'`);
+    programUniforms.push({ type: UNIFORM_TYPE[kernel.uniformTypes[i]!], data: [v] });
+  });
+  const declared = ['threads : i32,', ...kernel.uniformNames.map((u, i) => `${u} : ${kernel.uniformTypes[i]!},`)].join(' ');
+  const groups = Math.ceil(threads / kernel.workgroupSize);
+  const program: Program = {
+    variableNames: [...kernel.inputs],
+    outputShape: [size],
+    shaderKey: kernel.shaderKey,
+    dispatchLayout: { x: [0] },
+    dispatch: [groups, 1, 1],
+    workgroupSize: [kernel.workgroupSize, 1, 1],
+    uniforms: declared,
+    size: false,
+    getUserCode: () => kernel.body,
+  };
+  // A flat view of each input (a reshape shares the data; size-0 inputs get one dummy element,
+  // since WebGPU cannot bind an empty buffer).
+  const flat = inputs.map((t) => (t.size === 0 ? tf.zeros([1], t.dtype) : tf.reshape(t, [t.size])));
+  try {
+    const info = backend.runWebGPUProgram(program, flat, opts.dtype, programUniforms);
+    const out = tf.engine().makeTensorFromTensorInfo(info);
+    if (opts.shape.length === 1) return out;
+    const shaped = tf.reshape(out, [...opts.shape]);
+    out.dispose();
+    return shaped;
+  } finally {
+    flat.forEach((t) => t.dispose());
+  }
+}
+
+/**
+ * Whether the current backend is `webgpu` (where {@link runWgsl} works).
+ *
+ * @internal
+ */
+export function onWebgpu(): boolean {
+  return tf.getBackend() === 'webgpu';
+}
