@@ -8,11 +8,11 @@ import { np, random } from '../src/index.js';
 
 /** The notes' multipliers: JAX's classic-Threefry `uniform(key(1), (8,))`, entries 3 and 7 set to 1. */
 export function notesMultipliers(): np.Array {
-  const u = random.uniform(random.key(1), [8]);
+  const key = random.key(1);
+  const u = random.uniform(key, [8]);
   const m = np.at(u, 3).set(1);
   const out = np.at(m, 7).set(1);
-  u.dispose();
-  m.dispose();
+  for (const a of [key, u, m]) a.dispose();
   return out;
 }
 

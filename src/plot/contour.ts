@@ -19,6 +19,7 @@ import {
   esc,
   frameSvg,
   hashId,
+  legendSize,
   legendSvg,
   num,
   PT,
@@ -90,8 +91,13 @@ export interface ContourOptions {
   labels?: boolean;
   /** Paths drawn over the contours (optimizer iterates). */
   paths?: readonly PlotPath[];
-  /** Whether to draw a legend of the labeled paths; default: when some path has a label. */
-  legend?: boolean;
+  /**
+   * Whether to draw a legend of the labeled paths: inside the axes where it covers
+   * the fewest path points (matplotlib's `loc='best'`), or `'outside'`, right of the
+   * axes (which then narrow to make room, as matplotlib's `bbox_to_anchor=(1.02, 1)`
+   * with a tight layout); default: inside, when some path has a label.
+   */
+  legend?: boolean | 'outside';
   /** A title above the axes; default none (the notes' figures have none). */
   title?: string;
 }
@@ -282,6 +288,15 @@ export function contourGridSvg(z: ArrayLike<number>, nx: number, ny: number, opt
   const xlim = limits(xRange, allX);
   const ylim = limits(yRange, allY);
   const box = axesBox(width, height);
+  const legend: LegendEntry[] = paths.flatMap((p) => (p.label === undefined ? [] : [{ label: p.label, color: p.color ?? 'red', marker: true }]));
+  const outside = opts.legend === 'outside' && legend.length > 0;
+  const [legendW] = outside ? legendSize(legend) : [0];
+  if (outside) {
+    box.right = width - legendW - 0.02 * width;
+    if (box.right - box.left < 0.25 * width) {
+      throw new ArgumentError(`plot.contourSvg: the legend (${Math.round(legendW)} px wide) leaves too little room outside the axes of a ${width} px wide figure; make it wider`);
+    }
+  }
   const toPx = dataToPixel(box, xlim, ylim);
   const gx = (i: number): number => xRange[0] + (i * (xRange[1] - xRange[0])) / (nx - 1);
   const gy = (j: number): number => yRange[0] + (j * (yRange[1] - yRange[0])) / (ny - 1);
@@ -334,7 +349,6 @@ export function contourGridSvg(z: ArrayLike<number>, nx: number, ny: number, opt
   }
 
   const pathParts: string[] = [];
-  const legend: LegendEntry[] = [];
   const pathPixels: [number, number][] = [];
   for (const p of paths) {
     const color = p.color ?? 'red';
@@ -344,9 +358,9 @@ export function contourGridSvg(z: ArrayLike<number>, nx: number, ny: number, opt
     const dots = px.map(([x, y]) => `<circle class="point" cx="${x}" cy="${y}" r="${num(3 * PT)}" fill="${esc(color)}"/>`).join('');
     const label = p.label === undefined ? '' : ` data-label="${esc(p.label)}"`;
     pathParts.push(`<g class="optim-path" stroke="${esc(color)}"${label}>${d}<g stroke-width="${num(PT)}">${dots}</g></g>`);
-    if (p.label !== undefined) legend.push({ label: p.label, color, marker: true });
   }
-  const showLegend = opts.legend ?? legend.length > 0;
+  const showLegend = opts.legend === undefined ? legend.length > 0 : opts.legend !== false;
+  const legendAt: [number, number] | undefined = outside ? [box.right + 0.01 * width, box.top] : undefined;
 
   const { left, right, top, bottom } = box;
   const clip = `<clipPath id="@ID@-clip"><rect x="${num(left)}" y="${num(top)}" width="${num(right - left)}" height="${num(bottom - top)}"/></clipPath>`;
@@ -357,7 +371,7 @@ export function contourGridSvg(z: ArrayLike<number>, nx: number, ny: number, opt
     `<g class="paths" clip-path="url(#@ID@-clip)">${pathParts.join('')}</g>` +
     frameSvg(box) +
     titleSvg(box, opts.title) +
-    (showLegend ? legendSvg(legend, box, pathPixels) : '');
+    (showLegend ? legendSvg(legend, box, pathPixels, legendAt) : '');
   const id = `tfjax-${hashId(content)}`;
   return svgDocument(width, height, content.replaceAll('@ID@', id));
 }

@@ -80,21 +80,33 @@ export interface LegendEntry {
   marker: boolean;
 }
 
+/** The `[width, height]` in pixels of {@link legendSvg}'s legend of `entries`. */
+export function legendSize(entries: readonly LegendEntry[]): [number, number] {
+  const fs = 10 * PT;
+  const pad = 0.4 * fs;
+  const textW = Math.max(...entries.map((e) => textWidth(e.label, fs)));
+  return [2 * pad + 2 * fs + 0.8 * fs + textW, 2 * pad + entries.length * fs + (entries.length - 1) * 0.5 * fs];
+}
+
 /**
  * A matplotlib-style legend (10 pt text, rounded white frame at 0.8 opacity, gray
  * edge) in the corner or side of `box` that covers the fewest of `avoid` (pixel
- * points), in matplotlib's `loc='best'` order of preference.
+ * points), in matplotlib's `loc='best'` order of preference; or with its top-left
+ * corner at `at` (pixels) when given.
  */
-export function legendSvg(entries: readonly LegendEntry[], box: Box, avoid: readonly (readonly [number, number])[]): string {
+export function legendSvg(
+  entries: readonly LegendEntry[],
+  box: Box,
+  avoid: readonly (readonly [number, number])[],
+  at?: readonly [number, number],
+): string {
   if (entries.length === 0) return '';
   const fs = 10 * PT;
   const pad = 0.4 * fs;
   const handle = 2 * fs;
   const gap = 0.8 * fs;
   const rowGap = 0.5 * fs;
-  const textW = Math.max(...entries.map((e) => textWidth(e.label, fs)));
-  const w = 2 * pad + handle + gap + textW;
-  const h = 2 * pad + entries.length * fs + (entries.length - 1) * rowGap;
+  const [w, h] = legendSize(entries);
   const m = 0.5 * fs;
   const xs = { left: box.left + m, center: (box.left + box.right - w) / 2, right: box.right - m - w };
   const ys = { top: box.top + m, center: (box.top + box.bottom - h) / 2, bottom: box.bottom - m - h };
@@ -104,9 +116,9 @@ export function legendSvg(entries: readonly LegendEntry[], box: Box, avoid: read
     [xs.right, ys.top], [xs.left, ys.top], [xs.left, ys.bottom], [xs.right, ys.bottom], [xs.right, ys.center],
     [xs.left, ys.center], [xs.right, ys.center], [xs.center, ys.bottom], [xs.center, ys.top], [xs.center, ys.center],
   ];
-  let best = spots[0]!;
+  let best: readonly [number, number] = at ?? spots[0]!;
   let fewest = Infinity;
-  for (const [x, y] of spots) {
+  for (const [x, y] of at === undefined ? spots : []) {
     const n = avoid.filter(([px, py]) => px >= x && px <= x + w && py >= y && py <= y + h).length;
     if (n < fewest) {
       fewest = n;
