@@ -222,3 +222,116 @@ export function runWgsl(kernel: WgslKernel, inputs: readonly tf.Tensor[], opts: 
 export function onWebgpu(): boolean {
   return tf.getBackend() === 'webgpu';
 }
+
+const IOTA = wgslKernel({
+  name: 'iota_i32',
+  inputs: [],
+  uniforms: { offset: 'i32' },
+  body: `
+    fn main(index : i32) {
+      if (index >= uniforms.threads) { return; }
+      result[index] = uniforms.offset + index;
+    }`,
+});
+
+const JOIN = wgslKernel({
+  name: 'join_i32',
+  inputs: ['A', 'B'],
+  uniforms: { na: 'i32' },
+  body: `
+    fn main(index : i32) {
+      if (index >= uniforms.threads) { return; }
+      if (index < uniforms.na) { result[index] = A[index]; } else { result[index] = B[index - uniforms.na]; }
+    }`,
+});
+
+/** The positions `offset .. offset + size - 1` in `shape`. */
+function positions(shape: readonly number[], offset: number): tf.Tensor {
+  const size = shape.reduce((a, b) => a * b, 1);
+  const flat = runWgsl(IOTA, [], { shape: [size], dtype: 'int32', uniforms: { offset } });
+  const shaped = tf.reshape(flat, [...shape]);
+  flat.dispose();
+  return shaped;
+}
+
+const TAKE = wgslKernel({
+  name: 'take_i32',
+  inputs: ['X', 'Idx'],
+  body: `
+    fn main(index : i32) {
+      if (index >= uniforms.threads) { return; }
+      result[index] = X[Idx[index]];
+    }`,
+});
+
+/** Below this size, int32 positions survive tfjs-webgpu's f32 round trip exactly. */
+const EXACT_POSITIONS = 2 ** 24;
+
+/**
+ * Runs a data-movement kernel (`move`: a slice, transpose, broadcast, ... of
+ * one tensor, built from tfjs ops) on an int32 tensor without losing bits on
+ * WebGPU. tfjs-webgpu's data-movement kernels read int32 values through f32, so
+ * values above 2^24 in magnitude come out rounded; here `move` runs on the
+ * positions `0 .. size - 1` instead (exact below 2^24), and a WGSL kernel
+ * takes `x`'s raw values at the moved positions. Elsewhere (other backends,
+ * other dtypes, 2^24 elements or more, size 0) it is just `move(x)`.
+ *
+ * @param x - the tensor to move.
+ * @param move - the movement; must only copy elements (each output element is one input element).
+ * @returns a new tensor, `move(x)` with every bit kept.
+ * @internal
+ */
+export function exactInt32(x: tf.Tensor, move: (t: tf.Tensor) => tf.Tensor): tf.Tensor {
+  if (x.dtype !== 'int32' || !onWebgpu() || x.size === 0 || x.size >= EXACT_POSITIONS) return move(x);
+  const ids = positions(x.shape, 0);
+  let idx: tf.Tensor | undefined;
+  try {
+    idx = move(ids);
+    return runWgsl(TAKE, [x, idx], { shape: idx.shape, dtype: 'int32' });
+  } finally {
+    if (idx !== ids) idx?.dispose();
+    ids.dispose();
+  }
+}
+
+/**
+ * {@link exactInt32} for movements of several int32 tensors into one
+ * (concatenate, select): `move` runs on the positions of each input within
+ * their flat concatenation, and a WGSL kernel takes the raw values there.
+ * Elsewhere (other backends or dtypes, 2^24 elements or more in all, any
+ * input of size 0) it is just `move(xs)`.
+ *
+ * @param xs - the tensors to combine (all int32 for the exact path).
+ * @param move - the combination; each output element must be one input element.
+ * @returns a new tensor, `move(xs)` with every bit kept.
+ * @internal
+ */
+export function exactInt32Many(xs: readonly tf.Tensor[], move: (ts: tf.Tensor[]) => tf.Tensor): tf.Tensor {
+  const total = xs.reduce((n, t) => n + t.size, 0);
+  if (!onWebgpu() || xs.some((t) => t.dtype !== 'int32' || t.size === 0) || total >= EXACT_POSITIONS) return move([...xs]);
+  const ids: tf.Tensor[] = [];
+  let source: tf.Tensor | undefined;
+  let idx: tf.Tensor | undefined;
+  try {
+    let offset = 0;
+    for (const t of xs) {
+      ids.push(positions(t.shape, offset));
+      offset += t.size;
+    }
+    // The flat concatenation of the inputs, joined pairwise (exactly).
+    source = tf.reshape(xs[0]!, [xs[0]!.size]);
+    let na = xs[0]!.size;
+    for (const t of xs.slice(1)) {
+      const next = runWgsl(JOIN, [source, t], { shape: [na + t.size], dtype: 'int32', uniforms: { na } });
+      source.dispose();
+      source = next;
+      na += t.size;
+    }
+    idx = move(ids);
+    return runWgsl(TAKE, [source, idx], { shape: idx.shape, dtype: 'int32' });
+  } finally {
+    if (idx !== undefined && !ids.includes(idx)) idx.dispose();
+    for (const t of ids) t.dispose();
+    source?.dispose();
+  }
+}

@@ -8,6 +8,7 @@
  */
 import { alias } from '../backend/index.js';
 import * as tf from '../backend/tf.js';
+import { exactInt32Many, onWebgpu } from '../backend/wgsl.js';
 import type { Array } from '../core/array.js';
 import type { DType } from '../core/dtype.js';
 import { definePrimitive, UndefPrimal, type MaybeZero, type Primitive } from '../core/primitive.js';
@@ -391,6 +392,12 @@ export const selectNP: Primitive<NoParams> = definePrimitive<NoParams>({
 });
 
 function selectKernel(p: tf.Tensor, t: tf.Tensor, f: tf.Tensor): tf.Tensor {
+  // On WebGPU, int32 values move by position (tfjs-webgpu's Select rounds them through f32).
+  if (t.dtype === 'int32' && onWebgpu()) return exactInt32Many([t, f], ([tt, ff]) => whereAny(p, tt!, ff!));
+  return whereAny(p, t, f);
+}
+
+function whereAny(p: tf.Tensor, t: tf.Tensor, f: tf.Tensor): tf.Tensor {
   // tf.where broadcasts only in newer ranks; make shapes equal first.
   const shape = broadcastShapes(p.shape, t.shape, f.shape)!;
   return tf.tidy(() => {

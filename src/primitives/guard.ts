@@ -9,6 +9,7 @@
  */
 import { alias } from '../backend/index.js';
 import * as tf from '../backend/tf.js';
+import { exactInt32, onWebgpu } from '../backend/wgsl.js';
 import { BackendError } from '../errors.js';
 
 /** The highest rank handed to a tfjs kernel. */
@@ -113,6 +114,12 @@ export function reduction(name: string, x: tf.Tensor, axes: readonly number[], k
 /** Transposes an input of any rank: dims that stay adjacent are merged first. */
 export function transposeGuarded(x: tf.Tensor, perm: readonly number[]): tf.Tensor {
   if (perm.every((p, i) => p === i)) return alias(x);
+  // On WebGPU, int32 values move by position (tfjs-webgpu's Transpose rounds them through f32).
+  if (x.dtype === 'int32' && onWebgpu()) return exactInt32(x, (t) => transposeAny(t, perm));
+  return transposeAny(x, perm);
+}
+
+function transposeAny(x: tf.Tensor, perm: readonly number[]): tf.Tensor {
   if (x.rank <= MAX_KERNEL_RANK) return tf.transpose(x, [...perm]);
   // Drop size-1 dims, then merge runs of input dims that appear consecutively in perm.
   const outShape = perm.map((p) => x.shape[p]!);

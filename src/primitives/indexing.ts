@@ -16,6 +16,7 @@
  * @packageDocumentation
  */
 import * as tf from '../backend/tf.js';
+import { exactInt32 } from '../backend/wgsl.js';
 import type { Array } from '../core/array.js';
 import { constant } from '../core/concrete.js';
 import { definePrimitive, Zero, type Primitive, UndefPrimal } from '../core/primitive.js';
@@ -155,7 +156,8 @@ function checkIndexList(name: string, what: string, list: readonly number[], x: 
  */
 export const sliceP: Primitive<SliceParams> = definePrimitive<SliceParams>({
   name: 'slice',
-  impl: ([x], p) => [sliceKernel(x!, p.startIndices, p.limitIndices, stridesOf(p, x!.rank))],
+  // exactInt32: on WebGPU, int32 values move by position (tfjs-webgpu's Slice rounds them through f32).
+  impl: ([x], p) => [exactInt32(x!, (t) => sliceKernel(t, p.startIndices, p.limitIndices, stridesOf(p, x!.rank)))],
   abstractEval: ([x], p) => {
     const { startIndices: start, limitIndices: limit } = p;
     checkIndexList('slice', 'start_indices', start, x!);

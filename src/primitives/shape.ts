@@ -8,6 +8,7 @@
  * @packageDocumentation
  */
 import * as tf from '../backend/tf.js';
+import { exactInt32Many } from '../backend/wgsl.js';
 import type { Array } from '../core/array.js';
 import { definePrimitive, UndefPrimal, type MaybeZero, type Primitive } from '../core/primitive.js';
 import { fmtShape, shapeSize, ShapedArray } from '../core/shapedArray.js';
@@ -66,7 +67,8 @@ export const concatenateP: Primitive<ConcatenateParams> = definePrimitive<Concat
     const parts = xs.filter((t) => t.size > 0);
     if (parts.length === 0) return [tf.zeros(outShape, xs[0]!.dtype)];
     if (parts.length === 1) return [tf.clone(parts[0]!)];
-    return [tf.tidy(() => tf.reshape(tf.concat(parts.map((t) => view3(t, dimension)), 1), outShape))];
+    // exactInt32Many: on WebGPU, int32 values move by position (tfjs-webgpu's Concat rounds them through f32).
+    return [exactInt32Many(parts, (ps) => tf.tidy(() => tf.reshape(tf.concat(ps.map((t) => view3(t, dimension)), 1), outShape)))];
   },
   abstractEval: (avals, { dimension }) => {
     if (avals.length === 0) throw new ShapeError('concatenate: expected at least one operand, got none');

@@ -8,6 +8,7 @@
  */
 import { alias } from '../backend/index.js';
 import * as tf from '../backend/tf.js';
+import { exactInt32, onWebgpu } from '../backend/wgsl.js';
 import type { Array } from '../core/array.js';
 import { definePrimitive, UndefPrimal, Zero, type MaybeZero, type Primitive } from '../core/primitive.js';
 import { fmtShape, sameShape, shapeSize, ShapedArray } from '../core/shapedArray.js';
@@ -137,6 +138,12 @@ export const broadcastInDimP: Primitive<BroadcastInDimParams> = definePrimitive<
 // tf.broadcastTo goes through Tile, which is rank-limited; merge runs first.
 function tileTo(x: tf.Tensor, shape: readonly number[]): tf.Tensor {
   if (sameShape(x.shape, shape)) return alias(x);
+  // On WebGPU, int32 values move by position (tfjs-webgpu's Tile and Add round them through f32).
+  if (x.dtype === 'int32' && onWebgpu()) return exactInt32(x, (t) => tileAny(t, shape));
+  return tileAny(x, shape);
+}
+
+function tileAny(x: tf.Tensor, shape: readonly number[]): tf.Tensor {
   if (shapeSize(shape) === 0) return tf.zeros([...shape], x.dtype); // tf.broadcastTo mishandles size-0 dims
   // Adding to zeros broadcasts much faster than tfjs's Tile on wasm (a scalar fill is a memset).
   if (x.dtype !== 'bool' && shape.length <= 6) return tf.tidy(() => tf.add(tf.zeros([...shape], x.dtype), x));

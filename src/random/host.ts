@@ -1,31 +1,15 @@
 /**
- * Host arithmetic for the random primitives: reading int32 tensors on the CPU,
- * broadcasting them there, and the backend check. tfjax has no uint32 dtype
- * (DESIGN "PRNG keys without uint32"), so the random primitives keep uint32 bit
- * patterns in int32 arrays and do their unsigned math in plain JS (`Math.imul`,
- * `>>>`, `| 0`) on `cpu` and `wasm`, where values can be read synchronously.
- * On WebGPU they will run as WGSL kernels with `u32` math; until then they throw.
+ * Host arithmetic for the random primitives: reading int32 tensors on the CPU
+ * and broadcasting them there. tfjax has no uint32 dtype (DESIGN "PRNG keys
+ * without uint32"), so the random primitives keep uint32 bit patterns in int32
+ * arrays and do their unsigned math in plain JS (`Math.imul`, `>>>`, `| 0`) on
+ * `cpu` and `wasm`, where values can be read synchronously. On WebGPU they run
+ * as WGSL kernels with `u32` math instead (`device.ts`).
  *
  * @packageDocumentation
  * @internal
  */
 import * as tf from '../backend/tf.js';
-import { BackendError } from '../errors.js';
-
-/**
- * Throws a BackendError on backends where the host path does not run (WebGPU:
- * values live on the GPU and cannot be read synchronously in Node; the planned
- * WGSL kernel is not written yet).
- */
-export function requireHostBackend(name: string): void {
-  const backend = tf.getBackend();
-  if (backend === 'cpu' || backend === 'wasm') return;
-  throw new BackendError(
-    `${name}: not implemented on the ${backend} backend yet. tfjax computes it with host uint32 arithmetic on ` +
-      `the cpu and wasm backends; a WGSL kernel with u32 math for WebGPU is planned. Generate random numbers on ` +
-      `wasm or cpu (\`await setBackend('wasm')\`).`,
-  );
-}
 
 /** Row-major strides of `shape`. */
 function stridesOf(shape: readonly number[]): number[] {

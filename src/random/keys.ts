@@ -5,8 +5,12 @@
  * words as bit patterns; arrays of keys have shape `[..., 2]`.
  *
  * Everything here is built from primitives (`threefry2x32`, `iota`, `slice`,
- * `concatenate`, `reshape`), so keys are ordinary traced values inside
- * transforms, and the bits equal JAX's for the same seed.
+ * `concatenate`, `reshape`), so keys are ordinary traced values inside `jit`,
+ * `vmap` and the autodiff transforms, nothing reads to the host (except
+ * `keyData`), and the bits equal JAX's for the same seed on every backend:
+ * `threefry2x32` is host uint32 arithmetic on cpu/wasm and a WGSL kernel with
+ * `u32` math on WebGPU, where `slice` and `concatenate` of int32 arrays also
+ * keep every bit (tfjs-webgpu's own kernels would round words above 2^24).
  *
  * @packageDocumentation
  */

@@ -21,7 +21,9 @@ import { ShapedArray } from '../core/shapedArray.js';
 import { bind } from '../core/trace.js';
 import { broadcastShapes } from '../primitives/guard.js';
 import { broadcastAvals, checkDType, zeroLike } from '../primitives/helpers.js';
-import { int32Tensor, readBroadcast, requireHostBackend } from './host.js';
+import { onWebgpu } from '../backend/wgsl.js';
+import { threefry2x32Device } from './device.js';
+import { int32Tensor, readBroadcast } from './host.js';
 
 const ROTATIONS = [
   [13, 15, 26, 6],
@@ -61,8 +63,10 @@ export function threefry2x32Block(k0: number, k1: number, x0: number, x1: number
 /**
  * The unrolled kernel over typed arrays (int32 views of uint32 words). `| 0`
  * keeps every sum a wrapped int32, which has the bits of the uint32 sum.
+ *
+ * @internal
  */
-function threefryKernel(k0: Int32Array, k1: Int32Array, x0: Int32Array, x1: Int32Array, y0: Int32Array, y1: Int32Array): void {
+export function threefryKernel(k0: Int32Array, k1: Int32Array, x0: Int32Array, x1: Int32Array, y0: Int32Array, y1: Int32Array): void {
   const n = y0.length;
   for (let i = 0; i < n; i++) {
     const ka = k0[i]!;
@@ -113,9 +117,10 @@ function threefryKernel(k0: Int32Array, k1: Int32Array, x0: Int32Array, x1: Int3
  * Its tangents are zero (integer outputs).
  *
  * On `cpu` and `wasm` it runs as host arithmetic (JS int32 adds, shifts and
- * xors on the typed arrays). **Not implemented on WebGPU yet**: there it throws a
- * `BackendError` (a WGSL kernel with `u32` math is the plan; tfjs-webgpu's own
- * integer ops compute in f32 and are inexact above 2^24).
+ * xors on the typed arrays). On WebGPU it runs as a WGSL kernel doing the same
+ * rounds in `u32` on the raw int32 storage (tfjs-webgpu's own integer ops
+ * compute in f32 and are inexact above 2^24), with no host reads; the bits are
+ * the same on every backend.
  *
  * @example
  * ```ts
@@ -129,8 +134,8 @@ function threefryKernel(k0: Int32Array, k1: Int32Array, x0: Int32Array, x1: Int3
 export const threefry2x32P: Primitive<Record<string, never>> = definePrimitive<Record<string, never>>({
   name: 'threefry2x32',
   impl: (inputs: readonly tf.Tensor[]) => {
-    requireHostBackend('threefry2x32');
     const shape = broadcastShapes(...inputs.map((t) => t.shape))!;
+    if (onWebgpu()) return threefry2x32Device(inputs, shape);
     const [k0, k1, x0, x1] = inputs.map((t) => readBroadcast(t, shape)) as [Int32Array, Int32Array, Int32Array, Int32Array];
     const y0 = new Int32Array(k0.length);
     const y1 = new Int32Array(k0.length);

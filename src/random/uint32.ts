@@ -5,8 +5,8 @@
  * primitives serve), but JAX's samplers also need a logical right shift, an
  * unsigned remainder, a wrapping multiply exact to the last bit, and a stable
  * sort by unsigned keys, none of which tfjs kernels give exactly. These run as
- * host arithmetic on `cpu` and `wasm` and throw a `BackendError` on WebGPU
- * (WGSL kernels with `u32` math are planned).
+ * host arithmetic on `cpu` and `wasm` and as WGSL kernels with `u32` math on
+ * WebGPU (no host reads; the same bits).
  *
  * Each is named after the JAX operation it stands for on uint32 operands.
  *
@@ -20,18 +20,23 @@ import { fmtShape, ShapedArray } from '../core/shapedArray.js';
 import { bind1 } from '../core/trace.js';
 import { ShapeError } from '../errors.js';
 import { broadcastShapes } from '../primitives/guard.js';
-import { binaryEval, checkDType, zeroLike } from '../primitives/helpers.js';
-import { int32Tensor, readBroadcast, requireHostBackend } from './host.js';
+import { binaryEval, broadcastAvals, checkDType, zeroLike } from '../primitives/helpers.js';
+import { onWebgpu } from '../backend/wgsl.js';
+import { argsortDevice, randintDevice, u32BinaryDevice } from './device.js';
+import { int32Tensor, readBroadcast } from './host.js';
 
 const P: Record<string, never> = {};
 
-/** A broadcasting binary primitive on int32 arrays holding uint32 bits, computed on the host. */
-function u32Binary(name: string, op: (a: number, b: number) => number): Primitive<Record<string, never>> {
+/**
+ * A broadcasting binary primitive on int32 arrays holding uint32 bits: host
+ * arithmetic (`op`) on cpu and wasm, the WGSL kernel of the same name on WebGPU.
+ */
+function u32Binary(name: 'shift_right_logical' | 'rem_u32' | 'mul_u32', op: (a: number, b: number) => number): Primitive<Record<string, never>> {
   const prim: Primitive<Record<string, never>> = definePrimitive<Record<string, never>>({
     name,
     impl: ([a, b]) => {
-      requireHostBackend(name);
       const shape = broadcastShapes(a!.shape, b!.shape)!;
+      if (onWebgpu()) return [u32BinaryDevice(name, a!, b!, shape)];
       const x = readBroadcast(a!, shape);
       const y = readBroadcast(b!, shape);
       const out = new Int32Array(x.length);
@@ -52,7 +57,7 @@ function u32Binary(name: string, op: (a: number, b: number) => number): Primitiv
  * `shift_right_logical(x, s)`: JAX's logical right shift, zeros shifted in from
  * the left; a shift of 32 or more (as unsigned) gives 0. Operands are int32
  * arrays (read as uint32 bits), broadcast together. Host arithmetic on cpu and
- * wasm; not implemented on WebGPU yet (throws a `BackendError`).
+ * wasm, a WGSL kernel on WebGPU.
  *
  * @example
  * ```ts
@@ -68,8 +73,8 @@ export const shiftRightLogicalP = u32Binary('shift_right_logical', (a, s) => (s 
 /**
  * `rem_u32(x, y)`: JAX's `rem` on uint32 operands (the remainder of unsigned
  * division), with XLA's convention `x rem 0 = x`. Operands are int32 arrays
- * read as uint32 bits, broadcast together. Host arithmetic on cpu and wasm; not
- * implemented on WebGPU yet (throws a `BackendError`).
+ * read as uint32 bits, broadcast together. Host arithmetic on cpu and wasm, a
+ * WGSL kernel on WebGPU.
  *
  * @example
  * ```ts
@@ -85,8 +90,7 @@ export const remU32P = u32Binary('rem_u32', (a, b) => (b === 0 ? a : ((a >>> 0) 
 /**
  * `mul_u32(x, y)`: JAX's `mul` on uint32 operands, the product modulo 2^32 to
  * the last bit (`Math.imul`; the same bits as a wrapping int32 product). Host
- * arithmetic on cpu and wasm; not implemented on WebGPU yet (throws a
- * `BackendError`).
+ * arithmetic on cpu and wasm, a WGSL kernel (`u32` multiply) on WebGPU.
  *
  * @example
  * ```ts
@@ -105,7 +109,9 @@ export const mulU32P = u32Binary('mul_u32', (a, b) => Math.imul(a, b));
  * Taking a value array with these indices is JAX's
  * `sort_key_val(keys, values, is_stable=True)` on the values, which is how
  * `random.permutation` shuffles. Int32 output, zero tangent. Host arithmetic on
- * cpu and wasm; not implemented on WebGPU yet (throws a `BackendError`).
+ * cpu and wasm; on WebGPU a WGSL kernel that ranks each key against its row
+ * (O(n^2) work per row, fine for the sizes of shuffles, slow for rows of
+ * 10^5 or more).
  *
  * @example
  * ```ts
@@ -118,7 +124,7 @@ export const mulU32P = u32Binary('mul_u32', (a, b) => Math.imul(a, b));
 export const argsortU32P: Primitive<Record<string, never>> = definePrimitive<Record<string, never>>({
   name: 'argsort_u32',
   impl: ([k]) => {
-    requireHostBackend('argsort_u32');
+    if (onWebgpu()) return [argsortDevice(k!)];
     const keys = new Uint32Array((k!.dataSync() as Int32Array).slice().buffer);
     const n = k!.shape[k!.rank - 1]!;
     const out = new Int32Array(keys.length);
@@ -147,6 +153,63 @@ export const argsortU32P: Primitive<Record<string, never>> = definePrimitive<Rec
     const last = d === k!.ndim - 1;
     return [[bind1(argsortU32P, [last ? moveaxis(k!, d, 0) : k!], P)], [last ? 0 : d!]];
   },
+});
+
+/** Params of `randint_bits`. */
+export interface RandintParams {
+  /** Whether `maxval` was above 2^31 - 1 (clipped): the span is one more, reaching `2^31 - 1` inclusive. */
+  readonly above: boolean;
+}
+
+/** JAX's unsigned randint step on one element, host side (int32 views of uint32 words). */
+function randintWord(higher: number, lower: number, lo: number, hi: number, above: boolean): number {
+  const rem = (a: number, b: number): number => (b === 0 ? a : (a >>> 0) % (b >>> 0));
+  let span = hi <= lo ? 1 : (hi - lo) >>> 0;
+  if (above && hi > lo) span = (span + 1) >>> 0;
+  let mult = rem(65536, span);
+  mult = rem(Math.imul(mult, mult) >>> 0, span);
+  const off = rem((Math.imul(rem(higher, span), mult) + rem(lower, span)) >>> 0, span);
+  return (lo + off) | 0;
+}
+
+/**
+ * `randint_bits(higher, lower, minval, maxval; above)`: JAX's `randint` after
+ * the bits are drawn, in uint32 arithmetic: with `span = uint32(maxval - minval)`
+ * (1 where `maxval <= minval`, one more when `above`), the result is
+ * `minval + ((higher % span) * (2^32 % span) + lower % span) % span`, wrapping
+ * mod 2^32. All operands int32 (words as bit patterns), broadcast together.
+ * Zero tangent.
+ *
+ * @example
+ * ```ts
+ * import { bind1, np, random } from 'tfjax';
+ * const w = (v: number) => np.array(new Int32Array([v]));
+ * console.log(bind1(random.randintBitsP, [w(7), w(9), w(0), w(10)], { above: false }).tolist()); // [1]
+ * ```
+ * @category Random
+ */
+export const randintBitsP: Primitive<RandintParams> = definePrimitive<RandintParams>({
+  name: 'randint_bits',
+  impl: (inputs, { above }) => {
+    const shape = broadcastShapes(...inputs.map((t) => t.shape))!;
+    if (onWebgpu()) return [randintDevice(inputs, shape, above)];
+    const [h, l, lo, hi] = inputs.map((t) => readBroadcast(t, shape)) as [Int32Array, Int32Array, Int32Array, Int32Array];
+    const out = new Int32Array(h.length);
+    for (let i = 0; i < out.length; i++) out[i] = randintWord(h[i]!, l[i]!, lo[i]!, hi[i]!, above);
+    return [int32Tensor(out, shape)];
+  },
+  abstractEval: (avals) => {
+    if (avals.length !== 4) throw new TypeError(`randint_bits: takes 4 operands (higher, lower, minval, maxval), got ${avals.length}`);
+    const names = ['higher bits', 'lower bits', 'minval', 'maxval'];
+    avals.forEach((a, i) => checkDType('randint_bits', a, ['int32'], `its ${names[i]!}`));
+    return [new ShapedArray(broadcastAvals('randint_bits', avals), 'int32', false)];
+  },
+  jvp: (primals, _t, params) => {
+    const out = bind1(randintBitsP, primals, params);
+    return [[out], [zeroLike(out)]];
+  },
+  batch: broadcastBatch(() => randintBitsP),
+  printParams: ({ above }) => `[above=${above}]`,
 });
 
 /** An int32 scalar constant (a uint32 value given as its int32 bits). */

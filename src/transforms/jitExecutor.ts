@@ -26,6 +26,7 @@
  */
 import { alias } from '../backend/index.js';
 import * as tf from '../backend/tf.js';
+import { onWebgpu } from '../backend/wgsl.js';
 import { constant } from '../core/concrete.js';
 import { Lit, type Atom, type Jaxpr, type JaxprEqn, type Var } from '../core/jaxpr.js';
 import { sameShape } from '../core/shapedArray.js';
@@ -141,8 +142,10 @@ export function executeJaxpr(jaxpr: Jaxpr, inputs: readonly tf.Tensor[]): tf.Ten
     jaxpr.eqns.forEach((eqn, e) => {
       const ins = eqn.inputs.map(read);
       const name = eqn.primitive.name;
+      // On WebGPU, int32 slices and selects run their impls, which keep every bit (tfjs-webgpu's kernels round int32 through f32).
+      const exactInts = ins.some((t) => t.dtype === 'int32') && onWebgpu();
       const direct =
-        name === 'dot_general' ? wasmMatMul(eqn, ins) : name === 'slice' ? directSlice(eqn, ins[0]!) : name === 'select_n' ? directSelect(eqn, ins) : undefined;
+        exactInts ? undefined : name === 'dot_general' ? wasmMatMul(eqn, ins) : name === 'slice' ? directSlice(eqn, ins[0]!) : name === 'select_n' ? directSelect(eqn, ins) : undefined;
       const outs = direct !== undefined ? [direct] : eqn.primitive.impl(ins, eqn.params as never);
       eqn.outBinders.forEach((v, i) => {
         const t = outs[i]!;

@@ -1,0 +1,183 @@
+/**
+ * The WebGPU side of the random primitives: WGSL kernels doing all their math
+ * in `u32` on the raw int32 storage (`bitcast<u32>`), run with the runner of
+ * `backend/wgsl.ts`. tfjs-webgpu's own int32 kernels (arithmetic, and also
+ * slice/concat/select/broadcast) go through f32 and lose bits above 2^24, so
+ * the random primitives never hand full 32-bit words to them on WebGPU.
+ *
+ * Each kernel here mirrors a host implementation in `threefry.ts`,
+ * or `uint32.ts`, and the tests compare the two bit for bit.
+ *
+ * @packageDocumentation
+ * @internal
+ */
+import * as tf from '../backend/tf.js';
+import { exactInt32, runWgsl, wgslKernel } from '../backend/wgsl.js';
+
+const ROTATIONS = [
+  [13, 15, 26, 6],
+  [17, 29, 16, 24],
+] as const;
+
+/** `threefry(k0, k1, x0, x1) -> vec2<u32>`: Threefry-2x32, 20 rounds, unrolled (the same schedule as `threefry2x32Block`). */
+function threefryWgsl(): string {
+  const lines: string[] = [];
+  const ks = ['k0', 'k1', 'k2'];
+  for (let group = 1; group <= 5; group++) {
+    for (const r of ROTATIONS[(group - 1) % 2]!) lines.push(`x0 = x0 + x1; x1 = ((x1 << ${r}u) | (x1 >> ${32 - r}u)) ^ x0;`);
+    lines.push(`x0 = x0 + ${ks[group % 3]!}; x1 = x1 + ${ks[(group + 1) % 3]!} + ${group}u;`);
+  }
+  return `
+    fn threefry(k0 : u32, k1 : u32, c0 : u32, c1 : u32) -> vec2<u32> {
+      let k2 = k0 ^ k1 ^ 0x1BD11BDAu;
+      var x0 = c0 + k0;
+      var x1 = c1 + k1;
+      ${lines.join('\n      ')}
+      return vec2<u32>(x0, x1);
+    }`;
+}
+
+const THREEFRY = threefryWgsl();
+
+/** `u(v)`: an i32 storage word as u32; `w(v)`: back. */
+const WORDS = `
+    fn u(v : i32) -> u32 { return bitcast<u32>(v); }
+    fn w(v : u32) -> i32 { return bitcast<i32>(v); }`;
+
+/** Strips leading 1s. */
+function stripOnes(shape: readonly number[]): number[] {
+  let i = 0;
+  while (i < shape.length && shape[i] === 1) i++;
+  return shape.slice(i);
+}
+
+/**
+ * `t` as an operand of an elementwise kernel over `shape` that reads element
+ * `i % t.size`: that is NumPy broadcasting when `t`'s shape (less leading 1s)
+ * is a suffix of `shape`; other broadcasts are done first, exactly. Returns
+ * the tensor to pass and whether it is new (to dispose).
+ */
+function modOperand(t: tf.Tensor, shape: readonly number[]): [tf.Tensor, boolean] {
+  const s = stripOnes(t.shape);
+  const suffix = shape.slice(shape.length - s.length);
+  if (s.length <= shape.length && s.every((d, i) => d === suffix[i])) return [t, false];
+  const padded = [...new globalThis.Array<number>(shape.length - t.rank).fill(1), ...t.shape];
+  return [exactInt32(t, (x) => tf.tidy(() => tf.broadcastTo(tf.reshape(x, padded), [...shape]))), true];
+}
+
+/** Runs an elementwise kernel whose inputs are read at `i % n<k>` (uniforms `n0`, `n1`, ...). */
+function runElementwise(kernel: ReturnType<typeof wgslKernel>, inputs: readonly tf.Tensor[], shape: readonly number[], extra: Record<string, number> = {}): tf.Tensor {
+  const ops = inputs.map((t) => modOperand(t, shape));
+  try {
+    const sizes = Object.fromEntries(ops.map(([t], i) => [`n${i}`, Math.max(1, t.size)]));
+    return runWgsl(kernel, ops.map(([t]) => t), { shape, dtype: 'int32', uniforms: { ...sizes, ...extra } });
+  } finally {
+    for (const [t, own] of ops) if (own) t.dispose();
+  }
+}
+
+const THREEFRY2X32 = wgslKernel({
+  name: 'threefry2x32',
+  inputs: ['K0', 'K1', 'X0', 'X1'],
+  uniforms: { n0: 'i32', n1: 'i32', n2: 'i32', n3: 'i32', word: 'i32' },
+  body: `${WORDS}${THREEFRY}
+    fn main(index : i32) {
+      if (index >= uniforms.threads) { return; }
+      let y = threefry(u(K0[index % uniforms.n0]), u(K1[index % uniforms.n1]), u(X0[index % uniforms.n2]), u(X1[index % uniforms.n3]));
+      result[index] = w(select(y.x, y.y, uniforms.word == 1));
+    }`,
+});
+
+/**
+ * The `threefry2x32` primitive on WebGPU: operands broadcast to `shape`; one
+ * kernel run per output word.
+ *
+ * @internal
+ */
+export function threefry2x32Device(inputs: readonly tf.Tensor[], shape: readonly number[]): [tf.Tensor, tf.Tensor] {
+  const y0 = runElementwise(THREEFRY2X32, inputs, shape, { word: 0 });
+  return [y0, runElementwise(THREEFRY2X32, inputs, shape, { word: 1 })];
+}
+
+/** An elementwise uint32 binary kernel: `op` is a WGSL expression in `a`, `b` (u32) giving a u32. */
+function u32BinaryKernel(name: string, op: string): ReturnType<typeof wgslKernel> {
+  return wgslKernel({
+    name,
+    inputs: ['A', 'B'],
+    uniforms: { n0: 'i32', n1: 'i32' },
+    body: `${WORDS}
+    fn main(index : i32) {
+      if (index >= uniforms.threads) { return; }
+      let a = u(A[index % uniforms.n0]);
+      let b = u(B[index % uniforms.n1]);
+      result[index] = w(${op});
+    }`,
+  });
+}
+
+const U32_BINARY = {
+  shift_right_logical: u32BinaryKernel('shift_right_logical_u32', 'select(0u, a >> (b & 31u), b < 32u)'),
+  rem_u32: u32BinaryKernel('rem_u32', 'select(a % select(b, 1u, b == 0u), a, b == 0u)'),
+  mul_u32: u32BinaryKernel('mul_u32', 'a * b'),
+} as const;
+
+/** One of the uint32 binary primitives on WebGPU, operands broadcast to `shape`. @internal */
+export function u32BinaryDevice(name: keyof typeof U32_BINARY, a: tf.Tensor, b: tf.Tensor, shape: readonly number[]): tf.Tensor {
+  return runElementwise(U32_BINARY[name], [a, b], shape);
+}
+
+const RANDINT = wgslKernel({
+  name: 'randint_u32',
+  inputs: ['Higher', 'Lower', 'Lo', 'Hi'],
+  uniforms: { n0: 'i32', n1: 'i32', n2: 'i32', n3: 'i32', above: 'i32' },
+  body: `${WORDS}
+    fn remu(a : u32, b : u32) -> u32 { return select(a % select(b, 1u, b == 0u), a, b == 0u); }
+    fn main(index : i32) {
+      if (index >= uniforms.threads) { return; }
+      let lo = Lo[index % uniforms.n2];
+      let hi = Hi[index % uniforms.n3];
+      var span = select(u(hi) - u(lo), 1u, hi <= lo);
+      if (uniforms.above == 1 && hi > lo) { span = span + 1u; }
+      var mult = remu(65536u, span);
+      mult = remu(mult * mult, span);
+      let off = remu(remu(u(Higher[index % uniforms.n0]), span) * mult + remu(u(Lower[index % uniforms.n1]), span), span);
+      result[index] = w(u(lo) + off);
+    }`,
+});
+
+/** The `randint_bits` primitive on WebGPU. @internal */
+export function randintDevice(inputs: readonly tf.Tensor[], shape: readonly number[], above: boolean): tf.Tensor {
+  return runElementwise(RANDINT, inputs, shape, { above: above ? 1 : 0 });
+}
+
+const ARGSORT = wgslKernel({
+  name: 'argsort_u32',
+  inputs: ['Keys'],
+  uniforms: { n: 'i32' },
+  body: `
+    fn main(index : i32) {
+      if (index >= uniforms.threads) { return; }
+      let n = uniforms.n;
+      let base = (index / n) * n;
+      let p = index - base;
+      let v = bitcast<u32>(Keys[index]);
+      var rank = 0;
+      for (var j = 0; j < n; j = j + 1) {
+        let o = bitcast<u32>(Keys[base + j]);
+        if (o < v || (o == v && j < p)) { rank = rank + 1; }
+      }
+      result[base + rank] = p;
+    }`,
+});
+
+/**
+ * Stable ascending argsort of uint32 keys along the last axis on WebGPU: each
+ * thread counts the keys that sort before its own (smaller, or equal and
+ * earlier) and writes its position there. O(n^2) per row.
+ *
+ * @internal
+ */
+export function argsortDevice(keys: tf.Tensor): tf.Tensor {
+  const n = keys.shape[keys.rank - 1]!;
+  return runWgsl(ARGSORT, [keys], { shape: keys.shape, dtype: 'int32', uniforms: { n: Math.max(1, n) } });
+}
