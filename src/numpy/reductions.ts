@@ -6,6 +6,7 @@
 import type { Array, ReduceOptions } from '../core/array.js';
 import { toFloat } from '../core/dtype.js';
 import { scoped } from '../core/scope.js';
+import { bind1 } from '../core/trace.js';
 import { fmtShape } from '../core/shapedArray.js';
 import { ShapeError } from '../errors.js';
 import * as E from '../primitives/elementwise.js';
@@ -272,8 +273,10 @@ export function logsumexp(x: ArrayInput, opts: ReduceOptions = {}): Array {
       const a = E.convert(a0, toFloat(a0.dtype), a0.aval.weakType);
       const axes = reduceAxes('np.logsumexp', a.ndim, opts.axis);
       const shape = a.shape;
-      // JAX applies stop_gradient to the shift; the gradient is the same without it (d/dm cancels).
-      const m = keepDims(R.reduceMax(a, axes), shape, axes, true);
+      // The shift is a constant to differentiation (JAX's stop_gradient): the identity
+      // logsumexp(a) = log(sum(exp(a - c))) + c holds for any c, so every derivative order stays exact
+      // while the max's own derivative rules (and their kernels) drop out.
+      const m = bind1(S.stopGradientP, [keepDims(R.reduceMax(a, axes), shape, axes, true)], {});
       const shift = E.select(E.isFinite(m), m, scalarLike(0, m));
       const s = S.reduceSum(E.exp(E.sub(a, shift)), axes);
       const out = E.add(E.log(s), S.reshape(shift, s.aval.shape));
