@@ -421,7 +421,7 @@ async function parent(): Promise<void> {
     }
     console.log(`start-up (ready()): ${results.map((r) => `${r.backend} ${r.startMs.toFixed(0)} ms`).join(', ')}`);
     console.log('read = await data() of every result inside the timed call; sync = wait for the device without reading (webgpu: onSubmittedWorkDone);');
-    console.log('kern = tf.time kernelMs on webgpu: the sum of the kernels\' GPU times by timestamp queries (no dispatch, submit or wait overhead).');
+    if (modes.includes('kernel')) console.log('kern = tf.time kernelMs on webgpu: the sum of the kernels\' GPU times by timestamp queries (no dispatch, submit or wait overhead).');
     console.log('The MLP floor for the ratios is the faster of its two forms on each backend.');
   }
   if (failed.length > 0) {
