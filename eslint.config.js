@@ -21,7 +21,7 @@ const nodeGlobals = Object.fromEntries(
 );
 
 export default defineConfig(
-  globalIgnores(['dist/', 'docs/api/', 'node_modules/', 'test/.examples/', 'out/', 'coverage/']),
+  globalIgnores(['dist/', 'docs/api/', 'node_modules/', 'test/.examples/', 'out/', 'coverage/', 'examples/playground/dist/']),
 
   // Every TypeScript file: recommended + type-checked rules, numeric-code friendly.
   {

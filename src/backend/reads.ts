@@ -5,9 +5,11 @@
  * `OffscreenCanvas`. Under Dawn in Node there is none: a `dataSync()` of a
  * tensor that lives on the GPU throws `ReferenceError: OffscreenCanvas is not
  * defined`, while one whose values happen to be cached on the CPU (a tensor just
- * made from JS numbers) succeeds. So the outcome would depend on where the data
- * sits; tfjax instead refuses every synchronous read there, with a message that
- * names the asynchronous read to use.
+ * made from JS numbers) succeeds. In Chromium (156, on SwiftShader and on the
+ * compatibility adapter over ANGLE) the canvas read returns zeros and the next
+ * GPU call fails ("A valid external Instance reference no longer exists"). So
+ * tfjax refuses every synchronous read on WebGPU, with a message that names the
+ * asynchronous read to use, and its own code takes the device paths there.
  *
  * @packageDocumentation
  */
@@ -16,8 +18,9 @@ import * as tf from './tf.js';
 
 /**
  * Whether synchronous reads (`dataSync()`, `item()`, `tolist()`) work on the
- * current backend: always on `cpu` and `wasm`; on `webgpu` only where
- * `OffscreenCanvas` exists (browsers), not under Dawn in Node.
+ * current backend: on `cpu` and `wasm`; never on `webgpu` (not under Dawn in
+ * Node, and not in browsers, where tfjs-webgpu 4.22's synchronous read gives
+ * zeros and loses the device).
  *
  * @returns `true` when a synchronous read of any array will succeed.
  * @example
@@ -31,7 +34,7 @@ import * as tf from './tf.js';
  * @category Backend
  */
 export function isSyncReadable(): boolean {
-  return tf.getBackend() !== 'webgpu' || typeof OffscreenCanvas !== 'undefined';
+  return tf.getBackend() !== 'webgpu';
 }
 
 /**
@@ -40,7 +43,7 @@ export function isSyncReadable(): boolean {
  * type calls it from `dataSync()`, `item()` and `tolist()`.
  *
  * @param what - the operation asking, for the message (e.g. `'Array.item()'`).
- * @throws BackendError on WebGPU under Dawn in Node, pointing to `await x.data()`.
+ * @throws BackendError on WebGPU, pointing to `await x.data()`.
  * @example
  * ```ts
  * import { assertSyncReadable, BackendError } from 'tfjax';
@@ -48,7 +51,7 @@ export function isSyncReadable(): boolean {
  *   assertSyncReadable('myRead()');
  *   console.log('synchronous reads work here');
  * } catch (e) {
- *   console.log(e instanceof BackendError); // true on WebGPU in Node
+ *   console.log(e instanceof BackendError); // true on WebGPU
  * }
  * ```
  * @category Backend
@@ -56,8 +59,9 @@ export function isSyncReadable(): boolean {
 export function assertSyncReadable(what: string): void {
   if (isSyncReadable()) return;
   throw new BackendError(
-    `${what} reads values synchronously, which the WebGPU backend cannot do here: tfjs-webgpu reads ` +
-      `synchronously through OffscreenCanvas, and Dawn in Node has none. Read asynchronously instead ` +
+    `${what} reads values synchronously, which the WebGPU backend cannot do: tfjs-webgpu reads ` +
+      `synchronously through an OffscreenCanvas, which Dawn in Node lacks and which in browsers gives zeros and ` +
+      `loses the device. Read asynchronously instead ` +
       `(\`await x.data()\`), or switch to a backend with synchronous reads (\`await setBackend('wasm')\`).`,
   );
 }
