@@ -19,6 +19,8 @@
  *   size). Threads of the last workgroup can lie beyond; every kernel must
  *   begin with `if (index >= uniforms.threads) { return; }` (or an equivalent
  *   bound) — the runner declares the `threads` uniform.
+ * - The output buffer comes from tfjs's pool and is not cleared: the threads
+ *   together must write every output element.
  * - Scalar uniforms are declared by name and type in the kernel and given
  *   values per run; read them as `uniforms.name`.
  * - Shapes are the caller's business: inputs are flattened before the kernel
@@ -230,7 +232,7 @@ const IOTA = wgslKernel({
   body: `
     fn main(index : i32) {
       if (index >= uniforms.threads) { return; }
-      result[index] = uniforms.offset + index;
+      result[index] = f32(uniforms.offset + index);
     }`,
 });
 
@@ -245,10 +247,15 @@ const JOIN = wgslKernel({
     }`,
 });
 
-/** The positions `offset .. offset + size - 1` in `shape`. */
+/**
+ * The positions `offset .. offset + size - 1` in `shape`, as float32 (exact below 2^24). They
+ * start at 1: position 0 is the zero that fills (gather out of range, padding), see TAKE.
+ * tfjs-webgpu's kernels are made for float32 (its general Transpose does not even compile for
+ * int32 and returns zeros), and position arithmetic stays far below 2^24.
+ */
 function positions(shape: readonly number[], offset: number): tf.Tensor {
   const size = shape.reduce((a, b) => a * b, 1);
-  const flat = runWgsl(IOTA, [], { shape: [size], dtype: 'int32', uniforms: { offset } });
+  const flat = runWgsl(IOTA, [], { shape: [size], dtype: 'float32', uniforms: { offset } });
   const shaped = tf.reshape(flat, [...shape]);
   flat.dispose();
   return shaped;
@@ -260,30 +267,32 @@ const TAKE = wgslKernel({
   body: `
     fn main(index : i32) {
       if (index >= uniforms.threads) { return; }
-      result[index] = X[Idx[index]];
+      let p = i32(Idx[index]);
+      result[index] = select(0, X[max(p - 1, 0)], p > 0);
     }`,
 });
 
-/** Below this size, int32 positions survive tfjs-webgpu's f32 round trip exactly. */
-const EXACT_POSITIONS = 2 ** 24;
+/** Below this size, positions survive tfjs-webgpu's f32 kernels exactly. */
+const EXACT_POSITIONS = 2 ** 24 - 1;
 
 /**
  * Runs a data-movement kernel (`move`: a slice, transpose, broadcast, ... of
  * one tensor, built from tfjs ops) on an int32 tensor without losing bits on
  * WebGPU. tfjs-webgpu's data-movement kernels read int32 values through f32, so
- * values above 2^24 in magnitude come out rounded; here `move` runs on the
+ * values above 2^24 in magnitude come out rounded (and its general Transpose
+ * does not compile for int32 at all: zeros); here `move` runs on the float32
  * positions `0 .. size - 1` instead (exact below 2^24), and a WGSL kernel
  * takes `x`'s raw values at the moved positions. Elsewhere (other backends,
  * other dtypes, 2^24 elements or more, size 0) it is just `move(x)`.
  *
  * @param x - the tensor to move.
- * @param move - the movement; must only copy elements (each output element is one input element).
+ * @param move - the movement; each output element must be one input element or a zero fill.
  * @returns a new tensor, `move(x)` with every bit kept.
  * @internal
  */
 export function exactInt32(x: tf.Tensor, move: (t: tf.Tensor) => tf.Tensor): tf.Tensor {
   if (x.dtype !== 'int32' || !onWebgpu() || x.size === 0 || x.size >= EXACT_POSITIONS) return move(x);
-  const ids = positions(x.shape, 0);
+  const ids = positions(x.shape, 1);
   let idx: tf.Tensor | undefined;
   try {
     idx = move(ids);
@@ -302,7 +311,7 @@ export function exactInt32(x: tf.Tensor, move: (t: tf.Tensor) => tf.Tensor): tf.
  * input of size 0) it is just `move(xs)`.
  *
  * @param xs - the tensors to combine (all int32 for the exact path).
- * @param move - the combination; each output element must be one input element.
+ * @param move - the combination; each output element must be one input element or a zero fill.
  * @returns a new tensor, `move(xs)` with every bit kept.
  * @internal
  */
@@ -313,7 +322,7 @@ export function exactInt32Many(xs: readonly tf.Tensor[], move: (ts: tf.Tensor[])
   let source: tf.Tensor | undefined;
   let idx: tf.Tensor | undefined;
   try {
-    let offset = 0;
+    let offset = 1;
     for (const t of xs) {
       ids.push(positions(t.shape, offset));
       offset += t.size;
@@ -334,4 +343,106 @@ export function exactInt32Many(xs: readonly tf.Tensor[], move: (ts: tf.Tensor[])
     for (const t of ids) t.dispose();
     source?.dispose();
   }
+}
+
+/** Strips leading 1s. */
+function stripOnes(shape: readonly number[]): number[] {
+  let i = 0;
+  while (i < shape.length && shape[i] === 1) i++;
+  return shape.slice(i);
+}
+
+/**
+ * Runs an elementwise WGSL kernel over the broadcast `shape` of `inputs`,
+ * where the kernel reads input `k` at `index % uniforms.n<k>` (the runner
+ * passes `n0`, `n1`, ... : the kernel must declare them as i32 uniforms, in
+ * this order, before any of its own). That flat-index modulo is NumPy
+ * broadcasting when an input's shape (less leading 1s) is a suffix of `shape`;
+ * other inputs are broadcast first, exactly ({@link exactInt32}).
+ *
+ * @param kernel - from {@link wgslKernel}, declaring `n0 .. n<k-1>` first.
+ * @param inputs - the operands.
+ * @param shape - the broadcast output shape.
+ * @param dtype - the output dtype.
+ * @param uniforms - values of the kernel's other uniforms.
+ * @returns a new tensor of `shape`.
+ * @internal
+ */
+export function runWgslElementwise(
+  kernel: WgslKernel,
+  inputs: readonly tf.Tensor[],
+  shape: readonly number[],
+  dtype: WgslRunOptions['dtype'],
+  uniforms: Readonly<Record<string, number>> = {},
+): tf.Tensor {
+  const ops = inputs.map((t): [tf.Tensor, boolean] => {
+    const s = stripOnes(t.shape);
+    const suffix = shape.slice(shape.length - s.length);
+    if (s.length <= shape.length && s.every((d, i) => d === suffix[i])) return [t, false];
+    const padded = [...new globalThis.Array<number>(shape.length - t.rank).fill(1), ...t.shape];
+    return [exactInt32(t, (x) => tf.tidy(() => tf.broadcastTo(tf.reshape(x, padded), [...shape]))), true];
+  });
+  try {
+    const sizes = Object.fromEntries(ops.map(([t], i) => [`n${i}`, Math.max(1, t.size)]));
+    return runWgsl(
+      kernel,
+      ops.map(([t]) => t),
+      { shape, dtype, uniforms: { ...sizes, ...uniforms } },
+    );
+  } finally {
+    for (const [t, own] of ops) if (own) t.dispose();
+  }
+}
+
+/** WGSL expressions of the int32 binary ops on `a`, `b` (i32; wrapping like JAX's int32). */
+const INT32_OPS = {
+  add: ['a + b', 'int32'],
+  sub: ['a - b', 'int32'],
+  mul: ['a * b', 'int32'],
+  max: ['max(a, b)', 'int32'],
+  min: ['min(a, b)', 'int32'],
+  eq: ['i32(a == b)', 'bool'],
+  ne: ['i32(a != b)', 'bool'],
+  lt: ['i32(a < b)', 'bool'],
+  le: ['i32(a <= b)', 'bool'],
+  gt: ['i32(a > b)', 'bool'],
+  ge: ['i32(a >= b)', 'bool'],
+} as const;
+
+const INT32_KERNELS = new Map(
+  Object.entries(INT32_OPS).map(([name, [expr]]) => [
+    name,
+    wgslKernel({
+      name: `int32_${name}`,
+      inputs: ['A', 'B'],
+      uniforms: { n0: 'i32', n1: 'i32' },
+      body: `
+    fn main(index : i32) {
+      if (index >= uniforms.threads) { return; }
+      let a = A[index % uniforms.n0];
+      let b = B[index % uniforms.n1];
+      result[index] = ${expr};
+    }`,
+    }),
+  ]),
+);
+
+/**
+ * An int32 binary op (`add`, `sub`, `mul`, `max`, `min`, comparisons) done
+ * exactly in WGSL on WebGPU, where tfjs-webgpu computes int32 arithmetic and
+ * comparisons in f32 (inexact above 2^24); wrapping on overflow like JAX's
+ * int32. Undefined when it does not apply (another backend, another dtype, an
+ * op not listed, size 0).
+ *
+ * @param name - the primitive's name.
+ * @param a - first operand.
+ * @param b - second operand.
+ * @returns the result, or undefined.
+ * @internal
+ */
+export function int32Binary(name: string, a: tf.Tensor, b: tf.Tensor): tf.Tensor | undefined {
+  const kernel = INT32_KERNELS.get(name);
+  if (kernel === undefined || a.dtype !== 'int32' || b.dtype !== 'int32' || !onWebgpu() || a.size === 0 || b.size === 0) return undefined;
+  const shape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
+  return runWgslElementwise(kernel, [a, b], shape, INT32_OPS[name as keyof typeof INT32_OPS][1]);
 }

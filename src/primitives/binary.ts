@@ -8,7 +8,7 @@
  */
 import { alias } from '../backend/index.js';
 import * as tf from '../backend/tf.js';
-import { exactInt32Many, onWebgpu } from '../backend/wgsl.js';
+import { exactInt32Many, int32Binary, onWebgpu } from '../backend/wgsl.js';
 import type { Array } from '../core/array.js';
 import type { DType } from '../core/dtype.js';
 import { definePrimitive, UndefPrimal, type MaybeZero, type Primitive } from '../core/primitive.js';
@@ -27,7 +27,8 @@ const P: NoParams = {};
 // ---- binary -----------------------------------------------------------------
 
 function binaryImpl(name: string, kernel: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor) {
-  return ([a, b]: readonly tf.Tensor[]): tf.Tensor[] => [elementwise(name, [a!, b!], kernel)];
+  // On WebGPU, int32 arithmetic and comparisons run as exact WGSL (tfjs-webgpu's go through f32).
+  return ([a, b]: readonly tf.Tensor[]): tf.Tensor[] => [int32Binary(name, a!, b!) ?? elementwise(name, [a!, b!], kernel)];
 }
 
 /** A cotangent summed down to the shape of the input it flows to. */

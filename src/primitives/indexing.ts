@@ -16,7 +16,7 @@
  * @packageDocumentation
  */
 import * as tf from '../backend/tf.js';
-import { exactInt32 } from '../backend/wgsl.js';
+import { exactInt32, exactInt32Many } from '../backend/wgsl.js';
 import type { Array } from '../core/array.js';
 import { constant } from '../core/concrete.js';
 import { definePrimitive, Zero, type Primitive, UndefPrimal } from '../core/primitive.js';
@@ -292,6 +292,20 @@ function checkStarts(name: string, x: ShapedArray, starts: readonly ShapedArray[
   });
 }
 
+function dynamicSliceKernel(x: tf.Tensor, starts: readonly tf.Tensor[], sliceSizes: readonly number[]): tf.Tensor {
+  if (shapeSize(sliceSizes) === 0) return tf.zeros([...sliceSizes], x.dtype);
+  return tf.tidy(() => {
+    let y = x;
+    sliceSizes.forEach((size, i) => {
+      const d = x.shape[i]!;
+      if (size === d) return;
+      const s = clampI(starts[i]!, 0, d - size);
+      y = gatherAxis(y, tf.add(tf.range(0, size, 1, 'int32'), s), i);
+    });
+    return y === x ? tf.clone(x) : y;
+  });
+}
+
 /**
  * `dynamic_slice(x, ...starts)`: the window of `sliceSizes` at `starts` (scalar
  * int32 operands). As in JAX, each start is clamped to `[0, size - sliceSize]`
@@ -308,21 +322,8 @@ function checkStarts(name: string, x: ShapedArray, starts: readonly ShapedArray[
  */
 export const dynamicSliceP: Primitive<DynamicSliceParams> = definePrimitive<DynamicSliceParams>({
   name: 'dynamic_slice',
-  impl: ([x, ...starts], { sliceSizes }) => {
-    if (shapeSize(sliceSizes) === 0) return [tf.zeros([...sliceSizes], x!.dtype)];
-    return [
-      tf.tidy(() => {
-        let y = x!;
-        sliceSizes.forEach((size, i) => {
-          const d = x!.shape[i]!;
-          if (size === d) return;
-          const s = clampI(starts[i]!, 0, d - size);
-          y = gatherAxis(y, tf.add(tf.range(0, size, 1, 'int32'), s), i);
-        });
-        return y === x ? tf.clone(x) : y;
-      }),
-    ];
-  },
+  // On WebGPU, int32 values move by position (tfjs-webgpu's Gather rounds them through f32).
+  impl: ([x, ...starts], { sliceSizes }) => [exactInt32(x!, (t) => dynamicSliceKernel(t, starts, sliceSizes))],
   abstractEval: ([x, ...starts], { sliceSizes }) => {
     checkStarts('dynamic_slice', x!, starts);
     checkIndexList('dynamic_slice', 'slice_sizes', sliceSizes, x!);
@@ -394,7 +395,8 @@ function dusKernel(x: tf.Tensor, u: tf.Tensor, starts: readonly tf.Tensor[]): tf
  */
 export const dynamicUpdateSliceP: Primitive<NoParams> = definePrimitive<NoParams>({
   name: 'dynamic_update_slice',
-  impl: ([x, u, ...starts]) => [dusKernel(x!, u!, starts)],
+  // On WebGPU, int32 values move by position (tfjs-webgpu's kernels round them through f32).
+  impl: ([x, u, ...starts]) => [exactInt32Many([x!, u!], ([xx, uu]) => dusKernel(xx!, uu!, starts))],
   abstractEval: ([x, u, ...starts]) => {
     checkDType('dynamic_update_slice', x!, ANY, 'its operand');
     if (u!.dtype !== x!.dtype)
@@ -542,7 +544,8 @@ function checkGather(name: string, x: ShapedArray, idx: ShapedArray, { axis, mod
  */
 export const gatherP: Primitive<GatherParams> = definePrimitive<GatherParams>({
   name: 'gather',
-  impl: ([x, idx], params) => [gatherKernel(x!, idx!, params)],
+  // On WebGPU, int32 values move by position (tfjs-webgpu's Gather rounds them through f32).
+  impl: ([x, idx], params) => [exactInt32(x!, (t) => gatherKernel(t, idx!, params))],
   abstractEval: ([x, idx], params) => [new ShapedArray(checkGather('gather', x!, idx!, params), x!.dtype, x!.weakType)],
   jvp: ([x, idx], [t], params) => {
     const out = bind1(gatherP, [x!, idx!], params);

@@ -8,7 +8,7 @@
  * @packageDocumentation
  */
 import * as tf from '../backend/tf.js';
-import { exactInt32Many } from '../backend/wgsl.js';
+import { exactInt32, exactInt32Many } from '../backend/wgsl.js';
 import type { Array } from '../core/array.js';
 import { definePrimitive, UndefPrimal, type MaybeZero, type Primitive } from '../core/primitive.js';
 import { fmtShape, shapeSize, ShapedArray } from '../core/shapedArray.js';
@@ -350,7 +350,8 @@ function revImpl(x: tf.Tensor, dimensions: readonly number[]): tf.Tensor {
  */
 export const revP: Primitive<RevParams> = definePrimitive<RevParams>({
   name: 'rev',
-  impl: ([x], { dimensions }) => [revImpl(x!, dimensions)],
+  // On WebGPU, int32 values move by position (tfjs-webgpu's Reverse rounds them through f32).
+  impl: ([x], { dimensions }) => [exactInt32(x!, (t) => revImpl(t, dimensions))],
   abstractEval: ([x], { dimensions }) => {
     for (const d of dimensions)
       if (!Number.isInteger(d) || d < 0 || d >= x!.ndim) throw new AxisError(`rev: dimension ${d} is out of range for an array of rank ${x!.ndim} (shape ${fmtShape(x!.shape)})`);

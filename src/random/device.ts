@@ -12,7 +12,7 @@
  * @internal
  */
 import * as tf from '../backend/tf.js';
-import { exactInt32, runWgsl, wgslKernel } from '../backend/wgsl.js';
+import { runWgsl, runWgslElementwise, wgslKernel, type WgslKernel } from '../backend/wgsl.js';
 
 const ROTATIONS = [
   [13, 15, 26, 6],
@@ -44,36 +44,9 @@ const WORDS = `
     fn u(v : i32) -> u32 { return bitcast<u32>(v); }
     fn w(v : u32) -> i32 { return bitcast<i32>(v); }`;
 
-/** Strips leading 1s. */
-function stripOnes(shape: readonly number[]): number[] {
-  let i = 0;
-  while (i < shape.length && shape[i] === 1) i++;
-  return shape.slice(i);
-}
-
-/**
- * `t` as an operand of an elementwise kernel over `shape` that reads element
- * `i % t.size`: that is NumPy broadcasting when `t`'s shape (less leading 1s)
- * is a suffix of `shape`; other broadcasts are done first, exactly. Returns
- * the tensor to pass and whether it is new (to dispose).
- */
-function modOperand(t: tf.Tensor, shape: readonly number[]): [tf.Tensor, boolean] {
-  const s = stripOnes(t.shape);
-  const suffix = shape.slice(shape.length - s.length);
-  if (s.length <= shape.length && s.every((d, i) => d === suffix[i])) return [t, false];
-  const padded = [...new globalThis.Array<number>(shape.length - t.rank).fill(1), ...t.shape];
-  return [exactInt32(t, (x) => tf.tidy(() => tf.broadcastTo(tf.reshape(x, padded), [...shape]))), true];
-}
-
-/** Runs an elementwise kernel whose inputs are read at `i % n<k>` (uniforms `n0`, `n1`, ...). */
-function runElementwise(kernel: ReturnType<typeof wgslKernel>, inputs: readonly tf.Tensor[], shape: readonly number[], extra: Record<string, number> = {}): tf.Tensor {
-  const ops = inputs.map((t) => modOperand(t, shape));
-  try {
-    const sizes = Object.fromEntries(ops.map(([t], i) => [`n${i}`, Math.max(1, t.size)]));
-    return runWgsl(kernel, ops.map(([t]) => t), { shape, dtype: 'int32', uniforms: { ...sizes, ...extra } });
-  } finally {
-    for (const [t, own] of ops) if (own) t.dispose();
-  }
+/** An elementwise int32 kernel over the broadcast `shape` (inputs read at `i % n<k>`). */
+function runElementwise(kernel: WgslKernel, inputs: readonly tf.Tensor[], shape: readonly number[], extra: Record<string, number> = {}): tf.Tensor {
+  return runWgslElementwise(kernel, inputs, shape, 'int32', extra);
 }
 
 const THREEFRY2X32 = wgslKernel({
@@ -100,7 +73,7 @@ export function threefry2x32Device(inputs: readonly tf.Tensor[], shape: readonly
 }
 
 /** An elementwise uint32 binary kernel: `op` is a WGSL expression in `a`, `b` (u32) giving a u32. */
-function u32BinaryKernel(name: string, op: string): ReturnType<typeof wgslKernel> {
+function u32BinaryKernel(name: string, op: string): WgslKernel {
   return wgslKernel({
     name,
     inputs: ['A', 'B'],
@@ -124,30 +97,6 @@ const U32_BINARY = {
 /** One of the uint32 binary primitives on WebGPU, operands broadcast to `shape`. @internal */
 export function u32BinaryDevice(name: keyof typeof U32_BINARY, a: tf.Tensor, b: tf.Tensor, shape: readonly number[]): tf.Tensor {
   return runElementwise(U32_BINARY[name], [a, b], shape);
-}
-
-const RANDINT = wgslKernel({
-  name: 'randint_u32',
-  inputs: ['Higher', 'Lower', 'Lo', 'Hi'],
-  uniforms: { n0: 'i32', n1: 'i32', n2: 'i32', n3: 'i32', above: 'i32' },
-  body: `${WORDS}
-    fn remu(a : u32, b : u32) -> u32 { return select(a % select(b, 1u, b == 0u), a, b == 0u); }
-    fn main(index : i32) {
-      if (index >= uniforms.threads) { return; }
-      let lo = Lo[index % uniforms.n2];
-      let hi = Hi[index % uniforms.n3];
-      var span = select(u(hi) - u(lo), 1u, hi <= lo);
-      if (uniforms.above == 1 && hi > lo) { span = span + 1u; }
-      var mult = remu(65536u, span);
-      mult = remu(mult * mult, span);
-      let off = remu(remu(u(Higher[index % uniforms.n0]), span) * mult + remu(u(Lower[index % uniforms.n1]), span), span);
-      result[index] = w(u(lo) + off);
-    }`,
-});
-
-/** The `randint_bits` primitive on WebGPU. @internal */
-export function randintDevice(inputs: readonly tf.Tensor[], shape: readonly number[], above: boolean): tf.Tensor {
-  return runElementwise(RANDINT, inputs, shape, { above: above ? 1 : 0 });
 }
 
 const ARGSORT = wgslKernel({

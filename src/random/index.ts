@@ -25,4 +25,3 @@ export {
 } from './samplers.js';
 export { threefry2x32P } from './threefry.js';
 export { shiftRightLogicalP, remU32P, mulU32P, argsortU32P } from './uint32.js';
-export { randintBitsP, type RandintParams } from './uint32.js';

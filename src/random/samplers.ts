@@ -17,14 +17,15 @@ import { ArgumentError, DTypeError, ShapeError } from '../errors.js';
 import { canonicalShape, type Shape } from '../numpy/creation.js';
 import { normAxis, toArray, toArrayAs, withInputs, type ArrayInput } from '../numpy/core.js';
 import { iota } from '../primitives/creation.js';
-import { add, convert, log, ltP, max, mul, neg, sub } from '../primitives/elementwise.js';
+import { add, convert, gtP, leP, log, ltP, max, mul, neg, select, sub } from '../primitives/elementwise.js';
 import { broadcastShapes } from '../primitives/guard.js';
+import { scalarLike } from '../primitives/helpers.js';
 import { gather, slice } from '../primitives/indexing.js';
 import { argmax } from '../primitives/reductions.js';
 import { reshape } from '../primitives/structural.js';
 import { erfinv } from './erfinv.js';
 import { bitsOf, checkKey, splitOf } from './keys.js';
-import { argsortU32, randintBitsP, shiftRightLogical } from './uint32.js';
+import { argsortU32, mulU32, remU32, shiftRightLogical } from './uint32.js';
 
 const NP = {};
 const INT32_MAX = 2 ** 31 - 1;
@@ -182,10 +183,17 @@ export function randint(key: Array, shape: Shape, minval: ArrayInput, maxval: Ar
       const [k1, k2] = split2(k);
       const higher = bitsOf(k1, s);
       const lower = bitsOf(k2, s);
-      // span = uint32(maxval - minval), 1 where maxval <= minval, one more when maxval is beyond
-      // int32 (then 2^32 wraps to 0, and \`x rem 0 = x\` keeps all bits); 2^32 mod span folds the
-      // high word in. One primitive does this uint32 arithmetic (exact on every backend).
-      return bind1(randintBitsP, [higher, lower, lo.value, hi.value], { above: hi.above });
+      // span = uint32(maxval - minval), 1 where maxval <= minval, one more when
+      // maxval is beyond int32 (then 2^32 wraps to 0, and `x rem 0 = x` keeps all bits).
+      let span = sub(hi.value, lo.value);
+      span = select(bind1(leP, [hi.value, lo.value], NP), scalarLike(1, span), span);
+      if (hi.above) span = select(bind1(gtP, [hi.value, lo.value], NP), add(span, 1), span);
+      // 2^32 mod span, as (2^16 mod span)^2 mod span, to fold the high word in.
+      let multiplier = remU32(2 ** 16, span);
+      multiplier = remU32(mulU32(multiplier, multiplier), span);
+      let offset = add(mulU32(remU32(higher, span), multiplier), remU32(lower, span));
+      offset = remU32(offset, span);
+      return add(lo.value, offset);
     }),
   );
 }

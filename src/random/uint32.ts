@@ -20,9 +20,9 @@ import { fmtShape, ShapedArray } from '../core/shapedArray.js';
 import { bind1 } from '../core/trace.js';
 import { ShapeError } from '../errors.js';
 import { broadcastShapes } from '../primitives/guard.js';
-import { binaryEval, broadcastAvals, checkDType, zeroLike } from '../primitives/helpers.js';
+import { binaryEval, checkDType, zeroLike } from '../primitives/helpers.js';
 import { onWebgpu } from '../backend/wgsl.js';
-import { argsortDevice, randintDevice, u32BinaryDevice } from './device.js';
+import { argsortDevice, u32BinaryDevice } from './device.js';
 import { int32Tensor, readBroadcast } from './host.js';
 
 const P: Record<string, never> = {};
@@ -153,63 +153,6 @@ export const argsortU32P: Primitive<Record<string, never>> = definePrimitive<Rec
     const last = d === k!.ndim - 1;
     return [[bind1(argsortU32P, [last ? moveaxis(k!, d, 0) : k!], P)], [last ? 0 : d!]];
   },
-});
-
-/** Params of `randint_bits`. */
-export interface RandintParams {
-  /** Whether `maxval` was above 2^31 - 1 (clipped): the span is one more, reaching `2^31 - 1` inclusive. */
-  readonly above: boolean;
-}
-
-/** JAX's unsigned randint step on one element, host side (int32 views of uint32 words). */
-function randintWord(higher: number, lower: number, lo: number, hi: number, above: boolean): number {
-  const rem = (a: number, b: number): number => (b === 0 ? a : (a >>> 0) % (b >>> 0));
-  let span = hi <= lo ? 1 : (hi - lo) >>> 0;
-  if (above && hi > lo) span = (span + 1) >>> 0;
-  let mult = rem(65536, span);
-  mult = rem(Math.imul(mult, mult) >>> 0, span);
-  const off = rem((Math.imul(rem(higher, span), mult) + rem(lower, span)) >>> 0, span);
-  return (lo + off) | 0;
-}
-
-/**
- * `randint_bits(higher, lower, minval, maxval; above)`: JAX's `randint` after
- * the bits are drawn, in uint32 arithmetic: with `span = uint32(maxval - minval)`
- * (1 where `maxval <= minval`, one more when `above`), the result is
- * `minval + ((higher % span) * (2^32 % span) + lower % span) % span`, wrapping
- * mod 2^32. All operands int32 (words as bit patterns), broadcast together.
- * Zero tangent.
- *
- * @example
- * ```ts
- * import { bind1, np, random } from 'tfjax';
- * const w = (v: number) => np.array(new Int32Array([v]));
- * console.log(bind1(random.randintBitsP, [w(7), w(9), w(0), w(10)], { above: false }).tolist()); // [1]
- * ```
- * @category Random
- */
-export const randintBitsP: Primitive<RandintParams> = definePrimitive<RandintParams>({
-  name: 'randint_bits',
-  impl: (inputs, { above }) => {
-    const shape = broadcastShapes(...inputs.map((t) => t.shape))!;
-    if (onWebgpu()) return [randintDevice(inputs, shape, above)];
-    const [h, l, lo, hi] = inputs.map((t) => readBroadcast(t, shape)) as [Int32Array, Int32Array, Int32Array, Int32Array];
-    const out = new Int32Array(h.length);
-    for (let i = 0; i < out.length; i++) out[i] = randintWord(h[i]!, l[i]!, lo[i]!, hi[i]!, above);
-    return [int32Tensor(out, shape)];
-  },
-  abstractEval: (avals) => {
-    if (avals.length !== 4) throw new TypeError(`randint_bits: takes 4 operands (higher, lower, minval, maxval), got ${avals.length}`);
-    const names = ['higher bits', 'lower bits', 'minval', 'maxval'];
-    avals.forEach((a, i) => checkDType('randint_bits', a, ['int32'], `its ${names[i]!}`));
-    return [new ShapedArray(broadcastAvals('randint_bits', avals), 'int32', false)];
-  },
-  jvp: (primals, _t, params) => {
-    const out = bind1(randintBitsP, primals, params);
-    return [[out], [zeroLike(out)]];
-  },
-  batch: broadcastBatch(() => randintBitsP),
-  printParams: ({ above }) => `[above=${above}]`,
 });
 
 /** An int32 scalar constant (a uint32 value given as its int32 bits). */
