@@ -12,14 +12,17 @@
  *
  * What runs where: on `cpu` and `wasm` the impls are float64 host kernels
  * (`linalgHost.ts`) over values read synchronously. On WebGPU, where reads are
- * asynchronous, `cholesky`, `triangular_solve` and `lu` run as float32 loops
- * of tfjs ops, one row or column per step (`linalgDevice.ts`), and `eigh`,
- * `qr` and `pinv` throw a `BackendError` (no device kernels yet). Tracing
- * (`jit`, `makeJaxpr`) works on every backend.
+ * asynchronous, everything runs on the device in float32 with no host read:
+ * `cholesky`, `triangular_solve` and `lu` as loops of tfjs ops, one row or
+ * column per step (`linalgDevice.ts`); `eigh` (parallel cyclic Jacobi) and `qr`
+ * (Householder) as WGSL kernels, one workgroup per matrix (`linalgWgsl.ts`);
+ * `pinv` from `eigh` of the augmented matrix `[[0, A], [A^T, 0]]`
+ * (`linalgDevice.ts`). Tracing (`jit`, `makeJaxpr`) works on every backend.
  *
  * @packageDocumentation
  */
 import * as tf from '../backend/tf.js';
+import { onWebgpu } from '../backend/wgsl.js';
 import type { Array } from '../core/array.js';
 import { constant } from '../core/concrete.js';
 import { definePrimitive, UndefPrimal, type MaybeZero, type Primitive } from '../core/primitive.js';
@@ -46,7 +49,8 @@ import {
   requireHostLinalg,
   triSolveKernel,
 } from './linalgHost.js';
-import { choleskyDevice, luDevice, triSolveDevice } from './linalgDevice.js';
+import { choleskyDevice, luDevice, pinvFromEigh, triSolveDevice } from './linalgDevice.js';
+import { eighWgsl, qrWgsl } from './linalgWgsl.js';
 import { concatenate, sliceInDim } from './shape.js';
 import * as S from './structural.js';
 
@@ -405,6 +409,22 @@ export const luP: Primitive<NoParams> = definePrimitive<NoParams>({
 // ---- eigh ---------------------------------------------------------------------------
 
 /**
+ * The eigendecomposition `[v, w]` of tensors on the current backend: the
+ * float64 host kernel on cpu and wasm, the WGSL Jacobi kernel on WebGPU.
+ *
+ * @internal
+ */
+export function eighTensors(a: tf.Tensor, lower: boolean): [tf.Tensor, tf.Tensor] {
+  if (onWebgpu()) return eighWgsl(a, lower);
+  const n = a.shape[a.rank - 1]!;
+  const [v, w] = hostMap('eigh', a, [[n, n], [n]], ['float32', 'float32'], (m) => {
+    const r = eighKernel(m, n, lower);
+    return [r.v, r.w];
+  });
+  return [v!, w!];
+}
+
+/**
  * Params of `eigh`.
  *
  * @example
@@ -429,8 +449,10 @@ export interface EighParams {
  * symmetric matrix of the tangent's triangle), `dw = diag(S)` and
  * `dV = V (F ∘ S)`, `F_ij = 1 / (w_j - w_i)` off the diagonal and 0 on it.
  * Repeated eigenvalues give infinite `F` (NaN derivatives), as in JAX. Runs on cpu
- * and wasm (float64 Householder tridiagonalization + implicit QR); throws a
- * BackendError on WebGPU.
+ * and wasm as a float64 host kernel (Householder tridiagonalization + implicit
+ * QR), on WebGPU as a float32 WGSL kernel (parallel cyclic Jacobi, one
+ * workgroup per matrix, sizes up to 1024; eigenvalue and orthogonality errors
+ * grow to about `n eps |A|`).
  *
  * @example
  * ```ts
@@ -442,13 +464,7 @@ export interface EighParams {
  */
 export const eighP: Primitive<EighParams> = definePrimitive<EighParams>({
   name: 'eigh',
-  impl: ([a], { lower }) => {
-    const n = a!.shape[a!.rank - 1]!;
-    return hostMap('eigh', a!, [[n, n], [n]], ['float32', 'float32'], (m) => {
-      const r = eighKernel(m, n, lower);
-      return [r.v, r.w];
-    });
-  },
+  impl: ([a], { lower }) => eighTensors(a!, lower),
   abstractEval: ([a]) => {
     checkMatrix('eigh', a!, 'its input', true);
     return [new ShapedArray(a!.shape, 'float32', false), new ShapedArray(a!.shape.slice(0, -1), 'float32', false)];
@@ -499,8 +515,9 @@ export interface QrParams {
  * `dR = (C - Ω) R`, for `m >= n` (reduced, or complete with `m = n`). For wide
  * matrices (`m < n`) tfjax also differentiates: `A = [X | Y]`, the square rule on
  * `X`, and `dR_Y = dQ^T Y + Q^T dY`. Complete QR of a tall matrix has no
- * derivative (as in JAX). Runs on cpu and wasm (float64 host kernel); throws a
- * BackendError on WebGPU.
+ * derivative (as in JAX). Runs on cpu and wasm as a float64 host kernel, on
+ * WebGPU as a float32 WGSL Householder kernel (one workgroup per matrix, the
+ * same signs).
  *
  * @example
  * ```ts
@@ -513,6 +530,7 @@ export interface QrParams {
 export const qrP: Primitive<QrParams> = definePrimitive<QrParams>({
   name: 'qr',
   impl: ([a], { fullMatrices }) => {
+    if (onWebgpu()) return qrWgsl(a!, fullMatrices);
     const [m, n] = a!.shape.slice(-2) as [number, number];
     const k = fullMatrices ? m : Math.min(m, n);
     return hostMap('qr', a!, [[m, k], [k, n]], ['float32', 'float32'], (x) => {
@@ -582,13 +600,14 @@ export interface PinvParams {
 /**
  * `pinv`: the Moore-Penrose pseudo-inverse (`[..., m, n] -> [..., n, m]`). A
  * primitive because its value thresholds singular values (a one-sided Jacobi
- * SVD in float64 on the host), which no composition of the other primitives
- * does stably; `np.linalg.pinv` is a thin wrapper.
+ * SVD in float64 on the host), and its derivative is not that of the
+ * composition it is computed by; `np.linalg.pinv` is a thin wrapper.
  *
  * jvp (Golub and Pereyra 1973, JAX's `_pinv_jvp`): with `P = pinv(A)`,
  * `dP = -P dA P + P P^T dA^T (I - A P) + (I - P A) dA^T P^T P`, valid where the
- * rank is locally constant. Runs on cpu and wasm; throws a BackendError on
- * WebGPU.
+ * rank is locally constant. Runs on cpu and wasm as a float64 host kernel, on
+ * WebGPU in float32 from `eigh` of `[[0, A], [A^T, 0]]` (eigenvalues `±σ`, so
+ * the condition number is not squared; an `(m + n)`-sized eigenproblem).
  *
  * @example
  * ```ts
@@ -601,6 +620,7 @@ export interface PinvParams {
 export const pinvP: Primitive<PinvParams> = definePrimitive<PinvParams>({
   name: 'pinv',
   impl: ([a], { rtol }) => {
+    if (onWebgpu()) return [pinvFromEigh(a!, rtol, (x) => eighWgsl(x, true))];
     const [m, n] = a!.shape.slice(-2) as [number, number];
     return hostMap('pinv', a!, [[n, m]], ['float32'], (x) => [pinvKernel(x, m, n, rtol)]);
   },

@@ -168,3 +168,42 @@ export function luDevice(a: tf.Tensor): tf.Tensor[] {
   [rows, cols, ids, perm, u, ...pivots].forEach((t) => t.dispose());
   return out;
 }
+
+/**
+ * `pinv` from a symmetric eigendecomposition, on the device: the eigenvalues
+ * of the augmented matrix `[[0, A], [A^T, 0]]` (`(m + n)` square) are `±σ_i`
+ * and `|m - n|` zeros, with eigenvectors `[u_i; ±v_i] / sqrt(2)`, so
+ * `pinv(A) = V Σ^+ U^T = 2 X_v diag(f(λ)) X_u^T`, where `X_u`, `X_v` are the
+ * first `m` and last `n` rows of the eigenvectors, `f(λ) = 1 / λ` for
+ * `λ > rtol λ_max` (and `λ > 0`), else 0. Unlike `eigh(A^T A)` this does not
+ * square the condition number: singular values come out with float32 error
+ * about `eps σ_max`, as from an SVD. `eigh` returns `[v, w]` for `[B, N, N]`
+ * symmetric matrices (lower triangle read). A matrix holding NaN or infinity
+ * gives NaNs.
+ */
+export function pinvFromEigh(a: tf.Tensor, rtol: number, eigh: (x: tf.Tensor) => [tf.Tensor, tf.Tensor]): tf.Tensor {
+  const [m, n] = a.shape.slice(-2) as [number, number];
+  const batch = a.shape.slice(0, -2);
+  const bf = prod(batch);
+  if (bf === 0 || m === 0 || n === 0) return tf.tidy(() => tf.reshape(tf.zeros([bf * n * m]), [...batch, n, m]));
+  const nn = m + n;
+  const aug = tf.tidy(() => {
+    const a3 = tf.reshape(a, [bf, m, n]);
+    const top = tf.concat([tf.zeros([bf, m, m]), a3], 2);
+    const bottom = tf.concat([tf.transpose(a3, [0, 2, 1]), tf.zeros([bf, n, n])], 2);
+    return tf.concat([top, bottom], 1);
+  });
+  const [v, w] = eigh(aug);
+  aug.dispose();
+  const out = tf.tidy(() => {
+    const wmax = tf.slice(w, [0, nn - 1], [bf, 1]);
+    const keep = tf.logicalAnd(tf.greater(w, tf.mul(wmax, tf.scalar(rtol))), tf.greater(w, tf.scalar(0)));
+    const f = tf.where(keep, tf.div(tf.scalar(2), w), tf.zerosLike(w));
+    const xu = tf.slice(v, [0, 0, 0], [bf, m, nn]);
+    const xv = tf.slice(v, [0, m, 0], [bf, n, nn]);
+    return tf.reshape(tf.matMul(tf.mul(xv, tf.reshape(f, [bf, 1, nn])), xu, false, true), [...batch, n, m]);
+  });
+  v.dispose();
+  w.dispose();
+  return out;
+}

@@ -5,8 +5,9 @@
  *
  * Only `cpu` and `wasm` run them: values are read with `dataSync`, which WebGPU
  * cannot do in Node (DESIGN "WebGPU reads are asynchronous"). There,
- * `linalgDevice.ts` has device versions of some; the others call
- * {@link requireHostLinalg}, which throws a BackendError.
+ * `linalgDevice.ts` and `linalgWgsl.ts` have device versions of every
+ * primitive; on any other backend {@link requireHostLinalg} throws a
+ * BackendError.
  *
  * Every kernel works in float64 on a row-major `Float64Array`; a matrix entry
  * `(i, j)` of an `m x n` matrix sits at `i * n + j`.
@@ -28,10 +29,9 @@ export function requireHostLinalg(fnName: string): void {
   const backend = tf.getBackend();
   if (isHostBackend()) return;
   throw new BackendError(
-    `${fnName}: not implemented yet on the ${backend} backend (no device kernel). tfjax runs ${fnName} as a ` +
-      `float64 host kernel on the cpu and wasm backends, which read values synchronously; WebGPU cannot ` +
-      `(its reads are asynchronous). On WebGPU only cholesky, lu and triangular_solve (so solve, inv, det, ` +
-      `slogdet) have device versions. Run ${fnName} on wasm or cpu (\`await setBackend('wasm')\`).`,
+    `${fnName}: not implemented on the ${backend} backend. tfjax runs ${fnName} as a float64 host kernel ` +
+      `on the cpu and wasm backends, which read values synchronously, and as a float32 device kernel on ` +
+      `webgpu. Run ${fnName} on one of those (\`await setBackend('wasm')\`).`,
   );
 }
 

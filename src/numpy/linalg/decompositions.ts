@@ -3,8 +3,9 @@
  * primitive (see `src/primitives/linalg.ts`) plus JAX's input handling.
  *
  * What runs where: on `cpu` and `wasm` the decompositions run as float64 host
- * kernels. On WebGPU `cholesky` runs as a float32 device loop; `eigh`,
- * `eigvalsh` and `qr` throw a `BackendError` (no device kernels yet). All of
+ * kernels. On WebGPU they run on the device in float32 with no host read:
+ * `cholesky` as a loop of tfjs ops, `eigh`/`eigvalsh` (parallel cyclic Jacobi)
+ * and `qr` (Householder) as WGSL kernels, one workgroup per matrix. All of
  * them trace under `jit`, batch under `vmap`, and differentiate.
  *
  * @packageDocumentation
@@ -105,8 +106,9 @@ function eighParts(fnName: string, a: ArrayInput, opts: EighOptions): [Array, Ar
  * derivative is JAX's: `dw = diag(V^T dA V)`, `dV = V (F ∘ V^T dA V)` with
  * `F_ij = 1 / (w_j - w_i)`; it is NaN where eigenvalues repeat (eigenvectors
  * are not unique there). Eigenvectors are determined up to sign. Runs on cpu and
- * wasm (float64 Householder tridiagonalization and implicit QR); throws a
- * BackendError on WebGPU.
+ * wasm (float64 Householder tridiagonalization and implicit QR) and on WebGPU
+ * (float32 parallel cyclic Jacobi in WGSL, one workgroup per matrix, sizes up
+ * to 1024; errors of about `n eps |A|`).
  *
  * @param a - `[..., n, n]` symmetric matrices.
  * @param opts - `UPLO`, `symmetrizeInput`.
@@ -128,8 +130,8 @@ export function eigh(a: ArrayInput, opts: EighOptions = {}): [Array, Array] {
  * The eigenvalues of symmetric matrices, ascending (JAX's
  * `jnp.linalg.eigvalsh`): the first output of {@link eigh}. Differentiable
  * (`dw = diag(V^T dA V)`), also where eigenvalues repeat only through the
- * eigenvector part, which is NaN there. Runs on cpu and wasm; throws a
- * BackendError on WebGPU.
+ * eigenvector part, which is NaN there. Runs on cpu and wasm (float64) and on
+ * WebGPU (float32 WGSL Jacobi).
  *
  * @param a - `[..., n, n]` symmetric matrices.
  * @param opts - `UPLO`, `symmetrizeInput`.
@@ -168,7 +170,8 @@ export type QrMode = 'reduced' | 'complete' | 'r';
  * Differentiable (JAX's rule) for the reduced mode of any shape (tfjax also
  * covers wide matrices, `m < n`) and the complete mode of square matrices; the
  * complete mode of a tall matrix throws a ShapeError when differentiated. Runs
- * on cpu and wasm (float64 Householder); throws a BackendError on WebGPU.
+ * on cpu and wasm (float64 Householder) and on WebGPU (float32 Householder in
+ * WGSL, one workgroup per matrix, the same signs).
  *
  * @param a - `[..., m, n]` matrices.
  * @param mode - `'reduced'` (default), `'complete'` or `'r'`.

@@ -8,10 +8,11 @@
  *
  * What runs where: on `cpu` and `wasm` the factorizations run as float64 host
  * kernels over values read synchronously. On WebGPU (no synchronous reads),
- * `cholesky`, `solve`, `inv`, `triangularSolve`, `det` and `slogdet` run as
- * float32 loops of device ops; `eigh`, `eigvalsh`, `qr`, `pinv` and the
- * matrix norms of order 2, -2 and `'nuc'` throw a `BackendError` (no device
- * kernels yet). The other norms run everywhere.
+ * everything runs on the device in float32: `cholesky`, `solve`, `inv`,
+ * `triangularSolve`, `det` and `slogdet` as loops of tfjs ops; `eigh`,
+ * `eigvalsh` (parallel cyclic Jacobi) and `qr` (Householder) as WGSL kernels,
+ * one workgroup per matrix; `pinv` and the matrix norms of order 2, -2 and
+ * `'nuc'` from `eigh`.
  *
  * @packageDocumentation
  */

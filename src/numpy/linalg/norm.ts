@@ -62,8 +62,8 @@ export interface NormOptions {
  * Singular values come from `eigh` of the Gram matrix (there is no SVD
  * primitive): accurate to about `sqrt(eps) * sigma_max` for tiny singular values,
  * and their derivative is NaN where a singular value is zero or repeated. The
- * 2-norm's derivative at 0 is NaN, as in JAX. Matrix orders 2, -2 and `'nuc'`
- * run on cpu and wasm only (they use `eigh`); the rest runs everywhere.
+ * 2-norm's derivative at 0 is NaN, as in JAX. Runs on every backend (on
+ * WebGPU, orders 2, -2 and `'nuc'` use the float32 WGSL `eigh`).
  *
  * @param x - the array.
  * @param ord - the order (see above).

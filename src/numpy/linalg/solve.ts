@@ -8,7 +8,8 @@
  * float64 host kernels (values are read synchronously). On WebGPU, `lu` and
  * `triangular_solve` run as float32 loops of device ops (one row or column per
  * step, no reads), so `solve`, `inv`, `triangularSolve`, `det` and `slogdet`
- * work there too; `pinv` throws a `BackendError` (no device kernel yet).
+ * work there too; `pinv` runs there as float32 device ops on `eigh` of the
+ * augmented matrix `[[0, A], [A^T, 0]]` (a WGSL Jacobi kernel).
  * Everything traces under `jit` and batches under `vmap`.
  *
  * Singular input: no error is raised (values are not read while tracing).
@@ -281,7 +282,10 @@ export interface PinvOptions {
  * singular values (relative to the largest, see `rtol`) treated as zero.
  *
  * Differentiable to any order where the rank is locally constant (JAX's
- * Golub-Pereyra rule). Runs on cpu and wasm; throws a BackendError on WebGPU.
+ * Golub-Pereyra rule). Runs on cpu and wasm (float64 one-sided Jacobi SVD) and
+ * on WebGPU (float32: `eigh` of `[[0, A], [A^T, 0]]`, whose eigenvalues are
+ * `±σ`, so singular values carry errors of about `(m + n) eps σ_max`, as from
+ * an SVD, not the squared condition number of `A^T A`).
  *
  * @param a - `[..., m, n]` matrices.
  * @param opts - `rtol`.
