@@ -26,7 +26,7 @@ const delayMs = Number(params.get('delay') ?? 150);
 
 const byId = (id: string): HTMLElement => document.getElementById(id)!;
 const fmt = (v: number): string => v.toFixed(3);
-const firstSentence = (s: string): string => (/^.*?[.:](\s|$)/.exec(s)?.[0] ?? s).trim();
+const firstSentence = (s: string): string => (/^.*?\.(\s|$)/.exec(s)?.[0] ?? s).trim();
 
 function svgEl<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number>, parent?: Element): SVGElementTagNameMap[K] {
   const el = document.createElementNS(SVG_NS, tag);
