@@ -30,9 +30,10 @@
  * Runs only on the `webgpu` backend (a BackendError elsewhere); it never reads
  * to the host. Size-0 outputs skip the kernel.
  *
- * @example
+ * For instance, wrapping uint32 addition of two int32 tensors `a`, `b` of equal
+ * size (internal API, so not a runnable doc example; see test/backend/wgsl.test.ts):
+ *
  * ```ts
- * // Wrapping uint32 addition of two int32 arrays of equal size:
  * const addU32 = wgslKernel({
  *   name: 'add_u32',
  *   inputs: ['A', 'B'],

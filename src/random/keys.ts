@@ -252,7 +252,8 @@ export type KeyWords = number[] | KeyWords[];
  * The raw uint32 words of a key or of an array of keys, as nested JS numbers of
  * shape `[..., 2]` (JAX's `random.key_data`, read to the host). Reads values
  * synchronously, so it works on `cpu` and `wasm` (and on WebGPU only where
- * synchronous reads do).
+ * synchronous reads do; under Dawn in Node read `await keys.data()` and take
+ * `v >>> 0` of each word).
  *
  * @param keys - a key `[2]` or keys `[..., 2]`.
  * @returns the words as unsigned JS numbers.

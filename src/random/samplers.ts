@@ -4,7 +4,9 @@
  * the same key the bits and the integer results are identical to JAX's and the
  * float results match to the last bit where only exact float32 steps are
  * involved (`uniform`, `bernoulli`) and to float32 rounding of `log`/`log1p`/
- * `sqrt` elsewhere (`normal`, `categorical`'s Gumbel noise).
+ * `sqrt` elsewhere (`normal`, `categorical`'s Gumbel noise). The same holds on
+ * every backend: on WebGPU the uint32 steps are WGSL kernels and the int32 ops
+ * exact (see the `random` module), with no host reads.
  *
  * @packageDocumentation
  */
