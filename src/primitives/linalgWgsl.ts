@@ -40,8 +40,8 @@ import { BackendError } from '../errors.js';
 export const EIGH_MAX_SWEEPS = 30;
 
 /**
- * The largest matrix size the WGSL `eigh` takes (its workgroup arrays grow with
- * the size, and WebGPU guarantees 16 KiB of workgroup memory).
+ * The largest matrix size the WGSL `eigh` takes (its workgroup arrays take
+ * about `12 n` bytes, and WebGPU guarantees 16 KiB of workgroup memory).
  */
 export const EIGH_MAX_SIZE = 1024;
 
@@ -128,8 +128,6 @@ const TOL : f32 = 1.1920929e-7;
 
 var<workgroup> rotC : array<f32, NP>;
 var<workgroup> rotS : array<f32, NP>;
-var<workgroup> rotP : array<i32, NP>;
-var<workgroup> rotQ : array<i32, NP>;
 var<workgroup> evals : array<f32, n>;
 var<workgroup> ranks : array<i32, n>;
 var<workgroup> rotations : atomic<u32>;
@@ -138,6 +136,17 @@ var<workgroup> flag : u32;
 
 fn finiteF32(x : f32) -> bool {
   return (bitcast<u32>(x) & 0x7f800000u) != 0x7f800000u;
+}
+
+// Pair k of a round (p < q): player NR sits still, the others rotate; q == n is the dummy of an odd size.
+fn pairOf(round : i32, k : i32) -> vec2<i32> {
+  var x = NR;
+  var y = round;
+  if (k > 0) {
+    x = (round + k) % NR;
+    y = (round + NR - k) % NR;
+  }
+  return vec2<i32>(min(x, y), max(x, y));
 }
 
 // uniforms: batch; first (1: A is the input matrix, else the previous state); g0, g1: the global rounds
@@ -179,16 +188,11 @@ fn main(index : i32) {
   for (var g = uniforms.g0; g < uniforms.g1; g++) {
     if (converged) { break; }
     let round = g % NR;
-    // Phase 1: the rotation of each pair of this round (player NR sits still; the others rotate).
+    // Phase 1: the rotation of each pair of this round.
     for (var k = t; k < NP; k += WG) {
-      var x = NR;
-      var y = round;
-      if (k > 0) {
-        x = (round + k) % NR;
-        y = (round + NR - k) % NR;
-      }
-      let p = min(x, y);
-      let q = max(x, y);
+      let pq = pairOf(round, k);
+      let p = pq.x;
+      let q = pq.y;
       var c = 1.0;
       var s = 0.0;
       if (valid && q < n) {
@@ -208,18 +212,18 @@ fn main(index : i32) {
       }
       rotC[k] = c;
       rotS[k] = s;
-      rotP[k] = p;
-      rotQ[k] = q;
     }
     workgroupBarrier();
     // Phase 2a: A <- J^T A J, one 2x2 block (rows p_a, q_a; columns p_b, q_b) per item, in place.
     for (var i = t; i < NP * NP; i += WG) {
       let ka = i / NP;
       let kb = i % NP;
-      let p1 = rotP[ka];
-      let q1 = rotQ[ka];
-      let p2 = rotP[kb];
-      let q2 = rotQ[kb];
+      let pq1 = pairOf(round, ka);
+      let pq2 = pairOf(round, kb);
+      let p1 = pq1.x;
+      let q1 = pq1.y;
+      let p2 = pq2.x;
+      let q2 = pq2.y;
       let ca = rotC[ka];
       let sa = rotS[ka];
       let cb = rotC[kb];
@@ -254,8 +258,9 @@ fn main(index : i32) {
     for (var i = t; i < n * NP; i += WG) {
       let r = i / NP;
       let kb = i % NP;
-      let p = rotP[kb];
-      let q = rotQ[kb];
+      let pq = pairOf(round, kb);
+      let p = pq.x;
+      let q = pq.y;
       if (valid && q < n) {
         let c = rotC[kb];
         let s = rotS[kb];
