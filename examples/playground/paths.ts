@@ -4,7 +4,7 @@
  * 2-D loss, the optimizers of `optim` with the notes' hyperparameters, and a
  * runner that takes one jitted step at a time and reads the iterate back.
  */
-import { getBackend, jit, np, optim, setBackend, tree, type Jitted } from '../../src/index.js';
+import { jit, np, optim, tree, type Jitted } from '../../src/index.js';
 import { makeLoss, notesMultipliers } from '../quartic.js';
 
 /** An optimizer over a point `z` of shape `[2]`, its state type erased. */
@@ -34,21 +34,13 @@ export const OPTIMIZERS: readonly OptimizerSpec[] = [
 /** The notes' step count. */
 export const STEPS = 15;
 
-/**
- * The notes' multipliers as numbers. They come from `random.uniform`, whose
- * Threefry kernel runs on cpu and wasm only for now, so on WebGPU they are
- * drawn on cpu (then the backend is switched back).
- */
+/** The notes' multipliers as numbers, drawn by `random.uniform` on the current backend (bit-identical on each). */
 export async function multiplierValues(): Promise<number[]> {
-  const backend = getBackend();
-  if (backend === 'webgpu') await setBackend('cpu');
+  const m = notesMultipliers();
   try {
-    const m = notesMultipliers();
-    const values = Array.from(await m.data());
-    m.dispose();
-    return values;
+    return Array.from(await m.data());
   } finally {
-    if (backend === 'webgpu') await setBackend(backend);
+    m.dispose();
   }
 }
 
