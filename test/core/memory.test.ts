@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { makeJaxpr, np, numTensors, ShapedArray } from '../../src/index.js';
+import { tolist } from '../util/read.js';
 
 describe('memory and ownership', () => {
   const x = np.array([[0.5, -1, 2], [3, 0.25, -4]]);
@@ -40,26 +41,26 @@ describe('memory and ownership', () => {
     expect(numTensors()).toBe(before);
   });
 
-  it('returned arrays are handles the caller owns, even when storage is shared', () => {
+  it('returned arrays are handles the caller owns, even when storage is shared', async () => {
     const a = np.array([1, 2]);
     const b = np.asarray(a);
     expect(b).toBe(a); // asarray does not copy
     const c = np.array(a); // a copy: a distinct handle
     a.dispose();
-    expect(c.tolist()).toEqual([1, 2]);
+    expect(await tolist(c)).toEqual([1, 2]);
     const r = np.reshape(c, [2]); // same shape: still a new handle
     c.dispose();
-    expect(r.tolist()).toEqual([1, 2]);
+    expect(await tolist(r)).toEqual([1, 2]);
     r.dispose();
   });
 
-  it('makeJaxpr owns its constants: disposing it frees them', () => {
+  it('makeJaxpr owns its constants: disposing it frees them', async () => {
     const w = np.array([1, 2, 3]);
     const before = numTensors();
     const closed = makeJaxpr((v: np.Array) => v.mul(w).add(np.array([1, 1, 1])))(new ShapedArray([3], 'float32'));
     expect(closed.consts.length).toBe(2);
     closed.dispose();
     expect(numTensors()).toBe(before);
-    expect(w.tolist()).toEqual([1, 2, 3]);
+    expect(await tolist(w)).toEqual([1, 2, 3]);
   });
 });

@@ -21,10 +21,11 @@ import {
   vjp,
   vmap,
 } from '../../src/index.js';
+import { data, item, tolist } from '../util/read.js';
 
 const close = (a: number, b: number, tol = 1e-5): void => expect(Math.abs(a - b)).toBeLessThanOrEqual(tol * (1 + Math.abs(b)));
-function allClose(a: np.Array, b: ArrayLike<number>, tol = 1e-5): void {
-  const da = a.dataSync();
+async function allClose(a: np.Array, b: ArrayLike<number>, tol = 1e-5): Promise<void> {
+  const da = await data(a);
   expect(da.length).toBe(b.length);
   for (let i = 0; i < b.length; i++) close(da[i]!, b[i]!, tol);
 }
@@ -43,50 +44,50 @@ const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 describe('customJvp', () => {
   const xs = [-3, -0.5, 0, 0.7, 4, 100];
 
-  it('log1pexp: the rule makes grad finite at x = 100 (the traced derivative is NaN there)', () => {
+  it('log1pexp: the rule makes grad finite at x = 100 (the traced derivative is NaN there)', async () => {
     const naive = (x: np.Array) => np.log(np.add(1, np.exp(x)));
-    expect(Number.isNaN(grad(naive)(np.array(100)).item())).toBe(true);
-    expect(grad(log1pexp)(np.array(100)).item()).toBe(1);
-    close(log1pexp(np.array(0.7)).item() as number, Math.log1p(Math.exp(Math.fround(0.7))));
-    for (const x of xs) close(grad(log1pexp)(np.array(x)).item() as number, sigmoid(Math.fround(x)));
+    expect(Number.isNaN(await item(grad(naive)(np.array(100))))).toBe(true);
+    expect(await item(grad(log1pexp)(np.array(100)))).toBe(1);
+    close(await item(log1pexp(np.array(0.7))) as number, Math.log1p(Math.exp(Math.fround(0.7))));
+    for (const x of xs) close(await item(grad(log1pexp)(np.array(x))) as number, sigmoid(Math.fround(x)));
   });
 
-  it('the rule is what jvp, grad, vjp and jacrev use, under jit and vmap too', () => {
+  it('the rule is what jvp, grad, vjp and jacrev use, under jit and vmap too', async () => {
     const ref = f32(xs).map(sigmoid);
     const x = np.array(xs);
-    allClose(jvp(log1pexp, [x], [np.ones([xs.length])])[1], ref);
-    allClose(vmap(grad(log1pexp))(x), ref);
-    allClose(grad((v: np.Array) => vmap(log1pexp)(v).sum())(x), ref);
-    allClose(jit(vmap(grad(log1pexp)))(x), ref);
-    allClose(vmap(jit(grad(log1pexp)))(x), ref);
-    allClose(grad(jit((v: np.Array) => log1pexp(v).sum()))(x), ref);
-    allClose(jit(grad((v: np.Array) => log1pexp(v).sum()))(x), ref);
+    await allClose(jvp(log1pexp, [x], [np.ones([xs.length])])[1], ref);
+    await allClose(vmap(grad(log1pexp))(x), ref);
+    await allClose(grad((v: np.Array) => vmap(log1pexp)(v).sum())(x), ref);
+    await allClose(jit(vmap(grad(log1pexp)))(x), ref);
+    await allClose(vmap(jit(grad(log1pexp)))(x), ref);
+    await allClose(grad(jit((v: np.Array) => log1pexp(v).sum()))(x), ref);
+    await allClose(jit(grad((v: np.Array) => log1pexp(v).sum()))(x), ref);
     const [, vjpFn] = vjp(log1pexp, x);
-    allClose(vjpFn(np.ones([xs.length]))[0], ref);
+    await allClose(vjpFn(np.ones([xs.length]))[0], ref);
     vjpFn.dispose();
     const J = jacrev(log1pexp)(np.array([0.5, 2]));
-    allClose(J, [sigmoid(0.5), 0, 0, sigmoid(2)]);
+    await allClose(J, [sigmoid(0.5), 0, 0, sigmoid(2)]);
   });
 
-  it('second derivatives differentiate the rule: d2/dx2 = s(x)(1 - s(x)), by grad-of-grad, jacfwd-of-grad and hessian', () => {
+  it('second derivatives differentiate the rule: d2/dx2 = s(x)(1 - s(x)), by grad-of-grad, jacfwd-of-grad and hessian', async () => {
     for (const x of [-1.5, 0.2, 3]) {
       const s = sigmoid(Math.fround(x));
       const want = s * (1 - s);
-      close(grad(grad(log1pexp))(np.array(x)).item() as number, want, 1e-4);
-      close(jacfwd(grad(log1pexp))(np.array(x)).item() as number, want, 1e-4);
-      close(hessian(log1pexp)(np.array(x)).item() as number, want, 1e-4);
+      close(await item(grad(grad(log1pexp))(np.array(x))) as number, want, 1e-4);
+      close(await item(jacfwd(grad(log1pexp))(np.array(x))) as number, want, 1e-4);
+      close(await item(hessian(log1pexp)(np.array(x))) as number, want, 1e-4);
     }
   });
 
-  it('a rule is used even when it disagrees with the function (it defines the derivative)', () => {
+  it('a rule is used even when it disagrees with the function (it defines the derivative)', async () => {
     const f = customJvp((x: np.Array) => np.sin(x));
     f.defJvp(([x], [t]) => [f(x), t.mul(3)]);
-    expect(grad(f)(np.array(1)).item()).toBe(3);
-    expect(jvp(f, [np.array(1)], [np.array(2)])[1].item()).toBe(6);
-    expect(jit(grad(f))(np.array(1)).item()).toBe(3);
+    expect(await item(grad(f)(np.array(1)))).toBe(3);
+    expect(await item(jvp(f, [np.array(1)], [np.array(2)])[1])).toBe(6);
+    expect(await item(jit(grad(f))(np.array(1)))).toBe(3);
   });
 
-  it('pytree arguments and outputs; the rule gets tangents with the structure of the primals', () => {
+  it('pytree arguments and outputs; the rule gets tangents with the structure of the primals', async () => {
     const f = customJvp((x: np.Array, p: { a: np.Array; b: np.Array }) => ({ s: x.mul(p.a), t: [p.b.mul(2)] }));
     f.defJvp(([x, p], [dx, dp]) => [f(x, p), { s: dx.mul(p.a).add(x.mul(dp.a)), t: [dp.b.mul(2)] }]);
     const p = { a: np.array([2, 3]), b: np.array(5) };
@@ -95,9 +96,9 @@ describe('customJvp', () => {
       return o.s.sum().add(o.t[0]!.mul(o.t[0]!));
     };
     const [gx, gp] = grad(loss, { argnums: [0, 1] })(np.array([1, -1]), p);
-    expect(gx.tolist()).toEqual([2, 3]);
-    expect(gp.a.tolist()).toEqual([1, -1]);
-    expect(gp.b.item()).toBe(40);
+    expect(await tolist(gx)).toEqual([2, 3]);
+    expect(await tolist(gp.a)).toEqual([1, -1]);
+    expect(await item(gp.b)).toBe(40);
   });
 
   it('the jaxpr holds one custom_jvp_call; grad inlines the rule', () => {
@@ -146,26 +147,26 @@ describe('customVjp', () => {
   const loss = (v: np.Array) => clipGradient(v).mul(np.array(w)).sum();
   const clipped = w.map((c) => Math.min(1, Math.max(-1, c)));
 
-  it('gradient clipping: bwd clips the cotangent (hand-derived: clip(w, -1, 1)); the value is unchanged', () => {
-    expect(clipGradient(x).tolist()).toEqual([1, 2, 3, 4, 5]);
-    expect(grad(loss)(x).tolist()).toEqual(clipped);
-    expect(jit(grad(loss))(x).tolist()).toEqual(clipped);
-    expect(grad(jit(loss))(x).tolist()).toEqual(clipped);
+  it('gradient clipping: bwd clips the cotangent (hand-derived: clip(w, -1, 1)); the value is unchanged', async () => {
+    expect(await tolist(clipGradient(x))).toEqual([1, 2, 3, 4, 5]);
+    expect(await tolist(grad(loss)(x))).toEqual(clipped);
+    expect(await tolist(jit(grad(loss))(x))).toEqual(clipped);
+    expect(await tolist(grad(jit(loss))(x))).toEqual(clipped);
     // Without the rule the gradient is w itself.
-    expect(grad((v: np.Array) => v.mul(np.array(w)).sum())(x).tolist()).toEqual(w);
+    expect(await tolist(grad((v: np.Array) => v.mul(np.array(w)).sum())(x))).toEqual(w);
   });
 
-  it('under vmap: per-example clipping (vmap(grad), grad(vmap), jit(vmap(grad)), jacrev)', () => {
+  it('under vmap: per-example clipping (vmap(grad), grad(vmap), jit(vmap(grad)), jacrev)', async () => {
     const scale = (v: np.Array) => clipGradient(v).mul(v).sum();
     // d/dv sum(clip-grad(v) * v) = clip(v) + v.
     const X = np.array([[0.5, -2], [3, 0.1]]);
     const ref = [0.5 + 0.5, -1 - 2, 1 + 3, 0.1 + 0.1].map(Math.fround);
-    allClose(vmap(grad(scale))(X), ref);
-    allClose(jit(vmap(grad(scale)))(X), ref);
-    allClose(grad((m: np.Array) => vmap(scale)(m).sum())(X), ref);
-    allClose(vmap(grad(jit(scale)))(X), ref);
+    await allClose(vmap(grad(scale))(X), ref);
+    await allClose(jit(vmap(grad(scale)))(X), ref);
+    await allClose(grad((m: np.Array) => vmap(scale)(m).sum())(X), ref);
+    await allClose(vmap(grad(jit(scale)))(X), ref);
     // jacrev of the identity with clipping: a diagonal of clip(1) = 1.
-    allClose(jacrev(clipGradient)(np.array([2, 3])), [1, 0, 0, 1]);
+    await allClose(jacrev(clipGradient)(np.array([2, 3])), [1, 0, 0, 1]);
     // An unbatched argument's cotangent sums over the batch.
     const mulw = customVjp((a: np.Array, b: np.Array) => a.mul(b));
     mulw.defVjp(
@@ -173,10 +174,10 @@ describe('customVjp', () => {
       ([a, b]: np.Array[], ct: np.Array) => [ct.mul(b!), ct.mul(a!)],
     );
     const gb = grad((b: np.Array) => vmap((a: np.Array) => mulw(a, b).sum())(np.array([[1, 2], [3, 4]])).sum())(np.array([10, 20]));
-    expect(gb.tolist()).toEqual([4, 6]);
+    expect(await tolist(gb)).toEqual([4, 6]);
   });
 
-  it('residuals: sin with a saved input; second order differentiates bwd', () => {
+  it('residuals: sin with a saved input; second order differentiates bwd', async () => {
     const sin = customVjp((v: np.Array) => np.sin(v));
     sin.defVjp(
       (v: np.Array) => [np.sin(v), v],
@@ -184,13 +185,13 @@ describe('customVjp', () => {
     );
     for (const v of [-1.2, 0.3, 2]) {
       const fv = Math.fround(v);
-      close(grad(sin)(np.array(v)).item() as number, Math.cos(fv));
-      close(grad(grad(sin))(np.array(v)).item() as number, -Math.sin(fv), 1e-4);
-      close(valueAndGrad(sin)(np.array(v))[0].item() as number, Math.sin(fv));
+      close(await item(grad(sin)(np.array(v))) as number, Math.cos(fv));
+      close(await item(grad(grad(sin))(np.array(v))) as number, -Math.sin(fv), 1e-4);
+      close(await item(valueAndGrad(sin)(np.array(v))[0]) as number, Math.sin(fv));
     }
   });
 
-  it('several and pytree arguments; a null cotangent is zero', () => {
+  it('several and pytree arguments; a null cotangent is zero', async () => {
     const f = customVjp((a: np.Array, p: { b: np.Array; c: np.Array }) => a.mul(p.b).add(p.c));
     f.defVjp(
       (a: np.Array, p: { b: np.Array; c: np.Array }) => [a.mul(p.b).add(p.c), { a, b: p.b }],
@@ -200,9 +201,9 @@ describe('customVjp', () => {
       b: np.array([3, 4]),
       c: np.array([5, 6]),
     });
-    expect(ga.tolist()).toEqual([3, 4]);
-    expect(gp.b.tolist()).toEqual([1, 2]);
-    expect(gp.c.tolist()).toEqual([0, 0]);
+    expect(await tolist(ga)).toEqual([3, 4]);
+    expect(await tolist(gp.b)).toEqual([1, 2]);
+    expect(await tolist(gp.c)).toEqual([0, 0]);
   });
 
   it('forward mode raises a clear error (as in JAX)', () => {
@@ -252,20 +253,20 @@ describe('checkpoint', () => {
   const xs = [-1.3, 0.2, 0.9, 2.5];
   const x = np.array(xs);
 
-  it('same values and gradients as without it (vs float64), eagerly, under jit and vmap', () => {
+  it('same values and gradients as without it (vs float64), eagerly, under jit and vmap', async () => {
     const ck = checkpoint(layer);
     const want = f32(xs).map(ref);
-    allClose(ck(x), flatOf(layer(x)));
-    allClose(grad((v: np.Array) => ck(v).sum())(x), want, 1e-5);
-    allClose(jit(grad((v: np.Array) => ck(v).sum()))(x), want, 1e-5);
-    allClose(grad(jit((v: np.Array) => ck(v).sum()))(x), want, 1e-5);
-    allClose(vmap(grad((v: np.Array) => ck(v)))(x), want, 1e-5);
-    allClose(grad((v: np.Array) => vmap(ck)(v).sum())(x), want, 1e-5);
-    allClose(jvp(ck, [x], [np.ones([4])])[1], want, 1e-5);
+    await allClose(ck(x), await flatOf(layer(x)));
+    await allClose(grad((v: np.Array) => ck(v).sum())(x), want, 1e-5);
+    await allClose(jit(grad((v: np.Array) => ck(v).sum()))(x), want, 1e-5);
+    await allClose(grad(jit((v: np.Array) => ck(v).sum()))(x), want, 1e-5);
+    await allClose(vmap(grad((v: np.Array) => ck(v)))(x), want, 1e-5);
+    await allClose(grad((v: np.Array) => vmap(ck)(v).sum())(x), want, 1e-5);
+    await allClose(jvp(ck, [x], [np.ones([4])])[1], want, 1e-5);
     // Second order through the recomputation.
     const h = hessian((v: np.Array) => ck(v).sum())(np.array([0.4, 1.1]));
     const h0 = hessian((v: np.Array) => layer(v).sum())(np.array([0.4, 1.1]));
-    allClose(h, flatOf(h0), 1e-4);
+    await allClose(h, await flatOf(h0), 1e-4);
   });
 
   it("under makeJaxpr, grad's backward part recomputes sin and cos from the input", () => {
@@ -286,7 +287,7 @@ describe('checkpoint', () => {
     expect(j.toString()).toContain('checkpoint[name=layer');
   });
 
-  it('checkpointed scan steps (remat per step) give the same gradients as plain ones', () => {
+  it('checkpointed scan steps (remat per step) give the same gradients as plain ones', async () => {
     const step = (h: np.Array, xt: np.Array): [np.Array, np.Array] => {
       const hn = np.tanh(h.mul(1.3).add(np.sin(xt)));
       return [hn, hn.mul(hn)];
@@ -297,15 +298,15 @@ describe('checkpoint', () => {
       return np.sum(ys).add(c);
     };
     const seq = np.array([0.5, -0.2, 1.4, 0.8, -1]);
-    allClose(grad(run(ckStep))(seq), flatOf(grad(run(step))(seq)), 1e-5);
-    allClose(jit(grad(run(ckStep)))(seq), flatOf(grad(run(step))(seq)), 1e-5);
+    await allClose(grad(run(ckStep))(seq), await flatOf(grad(run(step))(seq)), 1e-5);
+    await allClose(jit(grad(run(ckStep)))(seq), await flatOf(grad(run(step))(seq)), 1e-5);
     const txt = makeJaxpr(grad(run(ckStep)))(seq).toString();
     expect(txt).toContain('checkpoint[');
   });
 });
 
-function flatOf(a: np.Array): number[] {
-  return Array.from(a.dataSync());
+async function flatOf(a: np.Array): Promise<number[]> {
+  return Array.from(await data(a));
 }
 
 describe('memory', () => {

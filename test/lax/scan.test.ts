@@ -18,6 +18,7 @@ import {
   valueAndGrad,
   vmap,
 } from '../../src/index.js';
+import { data, item, tolist } from '../util/read.js';
 
 // ---- references in float64 JS -------------------------------------------------------
 
@@ -35,12 +36,12 @@ const rand = mulberry32(1234);
 const randn = (n: number, scale = 1): Float64Array => Float64Array.from({ length: n }, () => (rand() * 2 - 1) * scale);
 const f32 = (v: ArrayLike<number>, shape: number[]): np.Array => np.reshape(np.array(Float32Array.from(v)), shape);
 const close = (a: number, b: number, tol = 1e-5): void => expect(Math.abs(a - b)).toBeLessThanOrEqual(tol * (1 + Math.abs(b)));
-function allClose(a: np.Array | ArrayLike<number>, b: ArrayLike<number>, tol = 1e-5): void {
-  const da = 'dataSync' in a ? a.dataSync() : a;
+async function allClose(a: np.Array | ArrayLike<number>, b: ArrayLike<number>, tol = 1e-5): Promise<void> {
+  const da = 'dataSync' in a ? await data(a) : a;
   expect(da.length).toBe(b.length);
   for (let i = 0; i < b.length; i++) close(da[i]!, b[i]!, tol);
 }
-const flat = (a: np.Array): number[] => Array.from(a.dataSync());
+const flat = async (a: np.Array): Promise<number[]> => Array.from(await data(a));
 
 // h_t = a * h_{t-1} + x_t (elementwise, state size n), L = sum_t sum(sin h_t) + 0.5 |h_T|^2.
 function recurrenceRef(a: Float64Array, h0: Float64Array, xs: Float64Array, T: number) {
@@ -107,36 +108,36 @@ function rnnRef(W: Float64Array, h0: Float64Array, xs: Float64Array, v: Float64A
 // ---- tests ----------------------------------------------------------------------------
 
 describe('lax.scan: values', () => {
-  it('cumulative sum, its gradient (hand-derived: n - i) and a weighted gradient', () => {
+  it('cumulative sum, its gradient (hand-derived: n - i) and a weighted gradient', async () => {
     const xs = np.array([1, 2, 3, 4]);
     const cumsum = (v: np.Array) => lax.scan((c: np.Array, x: np.Array) => [c.add(x), c.add(x)], np.array(0), v);
     const [total, partial] = cumsum(xs);
-    expect(total.item()).toBe(10);
-    expect(partial.tolist()).toEqual([1, 3, 6, 10]);
-    expect(grad((v: np.Array) => cumsum(v)[1].sum())(xs).tolist()).toEqual([4, 3, 2, 1]);
+    expect(await item(total)).toBe(10);
+    expect(await tolist(partial)).toEqual([1, 3, 6, 10]);
+    expect(await tolist(grad((v: np.Array) => cumsum(v)[1].sum())(xs))).toEqual([4, 3, 2, 1]);
     // d/dx_i sum_t w_t y_t = sum_{t >= i} w_t.
     const w = [0.5, -1, 2, 3];
     const g = grad((v: np.Array) => cumsum(v)[1].mul(np.array(w)).sum())(xs);
-    allClose(g, [4.5, 4, 5, 3]);
+    await allClose(g, [4.5, 4, 5, 3]);
     // And of the total: all ones.
-    expect(grad((v: np.Array) => cumsum(v)[0])(xs).tolist()).toEqual([1, 1, 1, 1]);
+    expect(await tolist(grad((v: np.Array) => cumsum(v)[0])(xs))).toEqual([1, 1, 1, 1]);
   });
 
-  it('reverse = true runs from the end; ys stay aligned with xs; its gradient is the reversed prefix sum', () => {
+  it('reverse = true runs from the end; ys stay aligned with xs; its gradient is the reversed prefix sum', async () => {
     const xs = np.array([1, 2, 3, 4]);
     const rcumsum = (v: np.Array) => lax.scan((c: np.Array, x: np.Array) => [c.add(x), c.add(x)], np.array(0), v, { reverse: true });
     const [total, ys] = rcumsum(xs);
-    expect(total.item()).toBe(10);
-    expect(ys.tolist()).toEqual([10, 9, 7, 4]);
+    expect(await item(total)).toBe(10);
+    expect(await tolist(ys)).toEqual([10, 9, 7, 4]);
     const w = [0.5, -1, 2, 3];
     // y_t = sum_{s >= t} x_s, so d/dx_i sum_t w_t y_t = sum_{t <= i} w_t.
-    allClose(grad((v: np.Array) => rcumsum(v)[1].mul(np.array(w)).sum())(xs), [0.5, -0.5, 1.5, 4.5]);
+    await allClose(grad((v: np.Array) => rcumsum(v)[1].mul(np.array(w)).sum())(xs), [0.5, -0.5, 1.5, 4.5]);
     // The carry seen at each step: reverse order of visits.
     const [, seen] = lax.scan((c: np.Array) => [c.add(1), c], np.array(0), null, { length: 3, reverse: true });
-    expect(seen.tolist()).toEqual([2, 1, 0]);
+    expect(await tolist(seen)).toEqual([2, 1, 0]);
   });
 
-  it('pytrees: carry, xs and ys as nested structures; xs = null with length; ys = null', () => {
+  it('pytrees: carry, xs and ys as nested structures; xs = null with length; ys = null', async () => {
     const xs = { a: np.array([[1, 2], [3, 4], [5, 6]]), b: [np.array([10, 20, 30])] };
     const [carry, ys] = lax.scan(
       (c: { s: np.Array; n: np.Array }, x: { a: np.Array; b: np.Array[] }) =>
@@ -144,33 +145,33 @@ describe('lax.scan: values', () => {
       { s: np.array(0), n: np.array(0, { dtype: 'int32' }) },
       xs,
     );
-    expect(carry.s.item()).toBe(81);
-    expect(carry.n.item()).toBe(3);
+    expect(await item(carry.s)).toBe(81);
+    expect(await item(carry.n)).toBe(3);
     expect(carry.n.dtype).toBe('int32');
-    expect(ys.p.tolist()).toEqual([[0, 0], [3, 4], [10, 12]]);
-    expect(ys.q[0]!.tolist()).toEqual([0, 13, 40]);
+    expect(await tolist(ys.p)).toEqual([[0, 0], [3, 4], [10, 12]]);
+    expect(await tolist(ys.q[0]!)).toEqual([0, 13, 40]);
     const [c2, none] = lax.scan((c: np.Array) => [c.mul(2), null], np.array(1), null, { length: 5 });
-    expect(c2.item()).toBe(32);
+    expect(await item(c2)).toBe(32);
     expect(none).toBeNull();
   });
 
-  it('length 0 returns the initial carry and empty ys', () => {
+  it('length 0 returns the initial carry and empty ys', async () => {
     const [c, ys] = lax.scan((h: np.Array, x: np.Array) => [h.add(x), h.mul(x)], np.array([1, 2]), np.zeros([0, 2]));
-    expect(c.tolist()).toEqual([1, 2]);
+    expect(await tolist(c)).toEqual([1, 2]);
     expect(ys.shape).toEqual([0, 2]);
-    expect(grad((h: np.Array) => lax.scan((hh: np.Array, x: np.Array) => [hh.mul(x), null], h, np.zeros([0, 2]))[0].sum())(np.array([1, 2])).tolist()).toEqual([1, 1]);
+    expect(await tolist(grad((h: np.Array) => lax.scan((hh: np.Array, x: np.Array) => [hh.mul(x), null], h, np.zeros([0, 2]))[0].sum())(np.array([1, 2])))).toEqual([1, 1]);
   });
 
-  it('a weakly typed JS-number carry is promoted to the body dtype (JAX: 0 + float32 xs is float32)', () => {
+  it('a weakly typed JS-number carry is promoted to the body dtype (JAX: 0 + float32 xs is float32)', async () => {
     const [c] = lax.scan((s: np.Array, x: np.Array) => [s.add(x), null], 0, np.array([0.5, 0.25]));
     expect(c.dtype).toBe('float32');
-    expect(c.item()).toBe(0.75);
+    expect(await item(c)).toBe(0.75);
     const [k] = lax.scan((s: np.Array) => [s.add(1), null], 0, null, { length: 4 });
     expect(k.dtype).toBe('int32');
-    expect(k.item()).toBe(4);
+    expect(await item(k)).toBe(4);
   });
 
-  it('xs of rank 8 (slices of rank 7) and ys stacked to rank 8', () => {
+  it('xs of rank 8 (slices of rank 7) and ys stacked to rank 8', async () => {
     const shape = [3, 2, 1, 2, 1, 2, 1, 2];
     const n = shape.reduce((p, d) => p * d, 1);
     const data = randn(n);
@@ -185,11 +186,11 @@ describe('lax.scan: values', () => {
         refC[i] += 2 * Math.fround(data[t * m + i]!);
       }
     expect(ys.shape).toEqual(shape);
-    allClose(c, refC);
-    allClose(ys, refY);
+    await allClose(c, refC);
+    await allClose(ys, refY);
   });
 
-  it('a nested scan (row-wise cumulative sums inside a scan over rows) and its gradient', () => {
+  it('a nested scan (row-wise cumulative sums inside a scan over rows) and its gradient', async () => {
     const data = randn(12);
     const xs = f32(data, [3, 4]);
     const f = (v: np.Array) =>
@@ -217,9 +218,9 @@ describe('lax.scan: values', () => {
       // d/dx_j sum_k cs_k^2 = sum_{k >= j} 2 cs_k.
       for (let j = 0; j < 4; j++) for (let k = j; k < 4; k++) refG[r * 4 + j] += 2 * cs[k]!;
     }
-    close(total.item() as number, ref, 1e-5);
-    allClose(ys, refYs);
-    allClose(grad((v: np.Array) => f(v)[0])(xs), refG, 1e-5);
+    close(await item(total) as number, ref, 1e-5);
+    await allClose(ys, refYs);
+    await allClose(grad((v: np.Array) => f(v)[0])(xs), refG, 1e-5);
   });
 });
 
@@ -239,15 +240,15 @@ describe('lax.scan: derivatives against float64 references', () => {
     T,
   );
 
-  it('linear recurrence h_t = a h_(t-1) + x_t: value and grads w.r.t. a, h0 and xs', () => {
-    close(recurrence(a, h0, xs).item() as number, ref.L, 1e-5);
+  it('linear recurrence h_t = a h_(t-1) + x_t: value and grads w.r.t. a, h0 and xs', async () => {
+    close(await item(recurrence(a, h0, xs)) as number, ref.L, 1e-5);
     const [gA, gH0, gX] = grad(recurrence, { argnums: [0, 1, 2] })(a, h0, xs);
-    allClose(gA, ref.gA, 1e-4);
-    allClose(gH0, ref.gH0, 1e-4);
-    allClose(gX, ref.gX, 1e-4);
+    await allClose(gA, ref.gA, 1e-4);
+    await allClose(gH0, ref.gH0, 1e-4);
+    await allClose(gX, ref.gX, 1e-4);
   });
 
-  it('forward mode (jvp) agrees with central differences of the float64 reference', () => {
+  it('forward mode (jvp) agrees with central differences of the float64 reference', async () => {
     const dir = randn(n);
     const [, dL] = jvp((v: np.Array) => recurrence(v, h0, xs), [a], [f32(dir, [n])]);
     const eps = 1e-6;
@@ -258,26 +259,26 @@ describe('lax.scan: derivatives against float64 references', () => {
         Float64Array.from(xsD, Math.fround),
         T,
       ).L;
-    close(dL.item() as number, (L(eps) - L(-eps)) / (2 * eps), 1e-4);
+    close(await item(dL) as number, (L(eps) - L(-eps)) / (2 * eps), 1e-4);
     // The same directional derivative from the reverse-mode gradient.
     let viaGrad = 0;
     for (let i = 0; i < n; i++) viaGrad += ref.gA[i]! * Math.fround(dir[i]!);
-    close(dL.item() as number, viaGrad, 1e-4);
+    close(await item(dL) as number, viaGrad, 1e-4);
   });
 
-  it('second order: reverse-over-reverse and forward-over-reverse Hessians agree with differences of the float64 gradient', () => {
+  it('second order: reverse-over-reverse and forward-over-reverse Hessians agree with differences of the float64 gradient', async () => {
     const scalarA = (s: np.Array) => recurrence(np.broadcastTo(s, [n]), h0, xs);
     const g1 = (s: number) =>
       recurrenceRef(new Float64Array(n).fill(s), Float64Array.from(h0D, Math.fround), Float64Array.from(xsD, Math.fround), T).gA.reduce((p, q) => p + q, 0);
     const s0 = 0.6;
     const eps = 1e-5;
     const want = (g1(s0 + eps) - g1(s0 - eps)) / (2 * eps);
-    close(grad(grad(scalarA))(np.array(s0)).item() as number, want, 1e-3);
-    close(jacfwd(grad(scalarA))(np.array(s0)).item() as number, want, 1e-3);
-    close(hessian(scalarA)(np.array(s0)).item() as number, want, 1e-3);
+    close(await item(grad(grad(scalarA))(np.array(s0))) as number, want, 1e-3);
+    close(await item(jacfwd(grad(scalarA))(np.array(s0))) as number, want, 1e-3);
+    close(await item(hessian(scalarA)(np.array(s0))) as number, want, 1e-3);
   });
 
-  it('a tanh RNN closing over W: grads w.r.t. W (a constant of the body), h0 and xs vs float64 backprop', () => {
+  it('a tanh RNN closing over W: grads w.r.t. W (a constant of the body), h0 and xs vs float64 backprop', async () => {
     const m = 4;
     const steps = 5;
     const WD = randn(m * m, 0.6);
@@ -303,19 +304,19 @@ describe('lax.scan: derivatives against float64 references', () => {
     const h = f32(hD, [m]);
     const x = f32(xD, [steps, m]);
     const [L, [gW, gH, gX]] = valueAndGrad(loss, { argnums: [0, 1, 2] })(W, h, x);
-    close(L.item() as number, r.L, 1e-5);
-    allClose(gW, r.gW, 1e-4);
-    allClose(gH, r.gH0, 1e-4);
-    allClose(gX, r.gX, 1e-4);
+    close(await item(L) as number, r.L, 1e-5);
+    await allClose(gW, r.gW, 1e-4);
+    await allClose(gH, r.gH0, 1e-4);
+    await allClose(gX, r.gX, 1e-4);
     // Under jit (around grad, and inside it: the jitted call's own jvp and transpose), the same.
     const [gW2, gH2, gX2] = jit(grad(loss, { argnums: [0, 1, 2] }))(W, h, x);
-    allClose(gW2, r.gW, 1e-4);
-    allClose(gH2, r.gH0, 1e-4);
-    allClose(gX2, r.gX, 1e-4);
+    await allClose(gW2, r.gW, 1e-4);
+    await allClose(gH2, r.gH0, 1e-4);
+    await allClose(gX2, r.gX, 1e-4);
     const [gW3, gH3, gX3] = grad(jit(loss), { argnums: [0, 1, 2] })(W, h, x);
-    allClose(gW3, r.gW, 1e-4);
-    allClose(gH3, r.gH0, 1e-4);
-    allClose(gX3, r.gX, 1e-4);
+    await allClose(gW3, r.gW, 1e-4);
+    await allClose(gH3, r.gH0, 1e-4);
+    await allClose(gX3, r.gX, 1e-4);
   });
 
   it('checkGrads (both modes, order 2) on a nonlinear scan with a reversed inner pass', async () => {
@@ -326,7 +327,7 @@ describe('lax.scan: derivatives against float64 references', () => {
     await checkGrads(f, [np.array([0.7, -1.1]), f32(randn(8), [4, 2])], { order: 2 });
   });
 
-  it('an integer counter in the carry does not stop gradients of the float part', () => {
+  it('an integer counter in the carry does not stop gradients of the float part', async () => {
     const f = (v: np.Array) =>
       lax.scan(
         (c: [np.Array, np.Array], x: np.Array) => [[c[0].add(1), c[1].add(x.mul(c[0].astype('float32')))] as [np.Array, np.Array], null],
@@ -334,11 +335,11 @@ describe('lax.scan: derivatives against float64 references', () => {
         v,
       )[0][1];
     // sum_t t * x_t.
-    expect(f(np.array([1, 1, 1, 1])).item()).toBe(6);
-    expect(grad(f)(np.array([5, 6, 7, 8])).tolist()).toEqual([0, 1, 2, 3]);
+    expect(await item(f(np.array([1, 1, 1, 1])))).toBe(6);
+    expect(await tolist(grad(f)(np.array([5, 6, 7, 8])))).toEqual([0, 1, 2, 3]);
   });
 
-  it('the transpose of a linear scan (linearTranspose of cumsum is the reversed cumsum); dot-product identity', () => {
+  it('the transpose of a linear scan (linearTranspose of cumsum is the reversed cumsum); dot-product identity', async () => {
     const cumsum = (v: np.Array) => lax.scan((c: np.Array, x: np.Array) => [c.add(x.mul(2)), c], np.array(0), v)[1];
     const fT = linearTranspose(cumsum, np.zeros([5]));
     const ctD = randn(5);
@@ -351,7 +352,7 @@ describe('lax.scan: derivatives against float64 references', () => {
       for (let i = 0; i < j; i++) s += 2 * Math.fround(tD[i]!);
       lhs += Math.fround(ctD[j]!) * s;
     }
-    const bk = back.dataSync();
+    const bk = await data(back);
     let rhs = 0;
     for (let i = 0; i < 5; i++) rhs += bk[i]! * Math.fround(tD[i]!);
     close(rhs, lhs, 1e-5);
@@ -375,7 +376,7 @@ describe('lax.scan under vmap and jit', () => {
     return [hn, hn.mul(2)];
   }, h0, xs);
 
-  it('vmap over xs (the carry becomes batched), over a constant, over the carry, and at axis 1, equals a loop', () => {
+  it('vmap over xs (the carry becomes batched), over a constant, over the carry, and at axis 1, equals a loop', async () => {
     const B = 3;
     const xs = f32(randn(B * 4 * 2), [B, 4, 2]);
     const as = f32(randn(B * 2), [B, 2]);
@@ -383,7 +384,7 @@ describe('lax.scan under vmap and jit', () => {
     const a = np.array([0.5, -0.4]);
     const h0 = np.array([0.1, 0.3]);
     const x0 = np.slice(xs, 0);
-    const per = (i: number, args: [np.Array, np.Array, np.Array]) => loop(...args).map((o) => flat(o)) as [number[], number[]];
+    const per = async (i: number, args: [np.Array, np.Array, np.Array]) => await Promise.all(loop(...args).map(async (o) => await flat(o))) as [number[], number[]];
     const cases: [string, (np.Array | number | null)[], (i: number) => [np.Array, np.Array, np.Array]][] = [
       ['xs', [null, null, 0], (i) => [a, h0, np.slice(xs, i)]],
       ['a', [0, null, null], (i) => [np.slice(as, i), h0, x0]],
@@ -396,34 +397,34 @@ describe('lax.scan under vmap and jit', () => {
       expect(c.shape).toEqual([B, 2]);
       expect(ys.shape).toEqual([B, 4, 2]);
       for (let i = 0; i < B; i++) {
-        const [rc, rys] = per(i, args(i));
-        allClose(np.slice(c, i), rc);
-        allClose(np.slice(ys, i), rys);
+        const [rc, rys] = await per(i, args(i));
+        await allClose(np.slice(c, i), rc);
+        await allClose(np.slice(ys, i), rys);
       }
     }
     // xs batched along axis 1 (the scanned axis stays 0).
     const xsT = np.transpose(xs, [1, 0, 2]);
     const [, ysT] = vmap((x: np.Array) => loop(a, h0, x), { inAxes: 1 })(xsT);
-    for (let i = 0; i < B; i++) allClose(np.slice(ysT, i), per(i, [a, h0, np.slice(xs, i)])[1]);
+    for (let i = 0; i < B; i++) await allClose(np.slice(ysT, i), (await per(i, [a, h0, np.slice(xs, i)]))[1]);
   });
 
-  it('grad under vmap and vmap under grad agree with per-example gradients', () => {
+  it('grad under vmap and vmap under grad agree with per-example gradients', async () => {
     const B = 3;
     const xs = f32(randn(B * 4 * 2), [B, 4, 2]);
     const a = np.array([0.5, -0.4]);
     const h0 = np.array([0.1, 0.3]);
     const loss = (av: np.Array, x: np.Array) => np.sum(loop(av, h0, x)[1]).add(np.sum(loop(av, h0, x)[0]));
-    const per = Array.from({ length: B }, (_, i) => flat(grad(loss)(a, np.slice(xs, i))));
+    const per = await Promise.all(Array.from({ length: B }, async (_, i) => await flat(grad(loss)(a, np.slice(xs, i)))));
     const batched = vmap(grad(loss), { inAxes: [null, 0] })(a, xs);
-    for (let i = 0; i < B; i++) allClose(np.slice(batched, i), per[i]!, 1e-5);
+    for (let i = 0; i < B; i++) await allClose(np.slice(batched, i), per[i]!, 1e-5);
     const summed = grad((av: np.Array) => np.sum(vmap((x: np.Array) => loss(av, x))(xs)))(a);
-    allClose(summed, per.reduce((p, q) => p.map((v, k) => v + q[k]!)), 1e-4);
+    await allClose(summed, per.reduce((p, q) => p.map((v, k) => v + q[k]!)), 1e-4);
     const jitted = jit(vmap(grad(loss), { inAxes: [null, 0] }))(a, xs);
-    allClose(jitted, flat(batched), 1e-5);
-    allClose(vmap(grad(jit(loss)), { inAxes: [null, 0] })(a, xs), flat(batched), 1e-5);
+    await allClose(jitted, await flat(batched), 1e-5);
+    await allClose(vmap(grad(jit(loss)), { inAxes: [null, 0] })(a, xs), await flat(batched), 1e-5);
   });
 
-  it('nested vmap (two batch axes) equals a double loop', () => {
+  it('nested vmap (two batch axes) equals a double loop', async () => {
     const xs = f32(randn(2 * 3 * 4 * 2), [2, 3, 4, 2]);
     const a = np.array([0.5, -0.4]);
     const h0 = np.array([0.1, 0.3]);
@@ -433,12 +434,12 @@ describe('lax.scan under vmap and jit', () => {
     for (let i = 0; i < 2; i++)
       for (let j = 0; j < 3; j++) {
         const [rc, rys] = loop(a, h0, np.slice(xs, i, j));
-        allClose(np.slice(c, i, j), flat(rc));
-        allClose(np.slice(ys, i, j), flat(rys));
+        await allClose(np.slice(c, i, j), await flat(rc));
+        await allClose(np.slice(ys, i, j), await flat(rys));
       }
   });
 
-  it('under jit: traced once (the body too), same values as eager', () => {
+  it('under jit: traced once (the body too), same values as eager', async () => {
     let traces = 0;
     let bodyTraces = 0;
     const f = jit((a: np.Array, xs: np.Array) => {
@@ -455,8 +456,8 @@ describe('lax.scan under vmap and jit', () => {
     const [c2] = f(a, xs2);
     expect(traces).toBe(1);
     expect(bodyTraces).toBe(1);
-    allClose(c1, flat(lax.scan((h: np.Array, x: np.Array) => [a.mul(h).add(x), h], np.zeros([2]), xs1)[0]));
-    allClose(c2, flat(lax.scan((h: np.Array, x: np.Array) => [a.mul(h).add(x), h], np.zeros([2]), xs2)[0]));
+    await allClose(c1, await flat(lax.scan((h: np.Array, x: np.Array) => [a.mul(h).add(x), h], np.zeros([2]), xs1)[0]));
+    await allClose(c2, await flat(lax.scan((h: np.Array, x: np.Array) => [a.mul(h).add(x), h], np.zeros([2]), xs2)[0]));
     expect(ys1.shape).toEqual([5, 2]);
     const j = makeJaxpr(f)(a, xs1);
     expect(j.toString()).toContain('scan[');

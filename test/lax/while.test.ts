@@ -17,6 +17,7 @@ import {
   vmap,
 } from '../../src/index.js';
 import { setMaskedWhile } from '../../src/lax/while.js';
+import { data, item } from '../util/read.js';
 
 type A = np.Array;
 const f32 = (x: number | number[] | number[][]) => np.array(x, { dtype: 'float32' });
@@ -26,7 +27,7 @@ const allClose = (a: ArrayLike<number>, b: ArrayLike<number>, tol = 1e-5) => {
   expect(a.length).toBe(b.length);
   for (let i = 0; i < a.length; i++) close(a[i]!, b[i]!, tol);
 };
-const vals = (x: A) => Array.from(x.dataSync());
+const vals = async (x: A) => Array.from(await data(x));
 
 function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
@@ -136,28 +137,28 @@ describe.each([
   const setup = () => setMaskedWhile(masked);
   const bound = masked ? { maxIters: 60 } : {};
 
-  it("Newton's square root under jit, and its derivative by jvp: d sqrt(a)/da = 1/(2 sqrt a)", () => {
+  it("Newton's square root under jit, and its derivative by jvp: d sqrt(a)/da = 1/(2 sqrt a)", async () => {
     setup();
     const sqrt = jit((a: A) => newtonSqrt(a, bound));
     for (const a of [0.5, 2, 3, 4]) {
-      close(sqrt(f32(a)).item() as number, Math.sqrt(a), 1e-6);
+      close(await item(sqrt(f32(a))) as number, Math.sqrt(a), 1e-6);
       const [y, dy] = jvp(sqrt, [f32(a)], [f32(1)]);
-      close(y.item() as number, Math.sqrt(a), 1e-6);
-      close(dy.item() as number, 1 / (2 * Math.sqrt(a)), 1e-5);
+      close(await item(y) as number, Math.sqrt(a), 1e-6);
+      close(await item(dy) as number, 1 / (2 * Math.sqrt(a)), 1e-5);
       // eager too
       const [y2, dy2] = jvp((b: A) => newtonSqrt(b, bound), [f32(a)], [f32(1)]);
-      close(y2.item() as number, Math.sqrt(a), 1e-6);
-      close(dy2.item() as number, 1 / (2 * Math.sqrt(a)), 1e-5);
+      close(await item(y2) as number, Math.sqrt(a), 1e-6);
+      close(await item(dy2) as number, 1 / (2 * Math.sqrt(a)), 1e-5);
     }
     expect(sqrt.cacheSize).toBe(1);
     // linearize (the primal loop runs on its own, the joint loop is staged for the tangents)
     const [y, fl] = linearize((b: A) => newtonSqrt(b, bound), f32(2));
-    close(y.item() as number, Math.SQRT2, 1e-6);
-    close(fl(f32(1)).item() as number, 1 / (2 * Math.SQRT2), 1e-5);
+    close(await item(y) as number, Math.SQRT2, 1e-6);
+    close(await item(fl(f32(1))) as number, 1 / (2 * Math.SQRT2), 1e-5);
     fl.dispose();
   });
 
-  it('jacfwd through a while loop (vmap of jvp) and jvp under jit of a vector loop', () => {
+  it('jacfwd through a while loop (vmap of jvp) and jvp under jit of a vector loop', async () => {
     setup();
     // x -> x * a^5 by five multiplications; d/da = 5 a^4 x, d/dx = a^5.
     const f = (p: A) =>
@@ -170,12 +171,12 @@ describe.each([
     const a = 1.3;
     const x = -0.7;
     const J = jacfwd(f)(f32([a, x]));
-    allClose(vals(J), [5 * a ** 4 * x, a ** 5]);
+    allClose(await vals(J), [5 * a ** 4 * x, a ** 5]);
     const [, t] = jvp(jit(f), [f32([a, x])], [f32([1, 0])]);
-    close(t.item() as number, 5 * a ** 4 * x);
+    close(await item(t) as number, 5 * a ** 4 * x);
   });
 
-  it('a tangent that starts zero becomes nonzero through the body (carry fixpoint)', () => {
+  it('a tangent that starts zero becomes nonzero through the body (carry fixpoint)', async () => {
     setup();
     // carry [k, s, u]: s accumulates u, u = x (closed over); s's initial tangent is zero.
     const f = (x: A) =>
@@ -188,11 +189,11 @@ describe.each([
     // s = 1 + x + x^2 + x^3
     const x = 0.6;
     const [y, dy] = jvp(f, [f32(x)], [f32(1)]);
-    close(y.item() as number, 1 + x + x * x + x ** 3);
-    close(dy.item() as number, 1 + 2 * x + 3 * x * x);
+    close(await item(y) as number, 1 + x + x * x + x ** 3);
+    close(await item(dy) as number, 1 + 2 * x + 3 * x * x);
   });
 
-  it('maxIters: the same result as without it when the loop ends first; stops after maxIters otherwise', () => {
+  it('maxIters: the same result as without it when the loop ends first; stops after maxIters otherwise', async () => {
     setup();
     const count = (n: number, opts: lax.WhileOptions) =>
       lax.whileLoop(
@@ -203,25 +204,25 @@ describe.each([
       );
     for (const n of [0, 1, 7]) {
       const [k, s] = count(n, { maxIters: 20 });
-      expect(k.item()).toBe(n);
-      expect(s.item()).toBe((n * (n - 1)) / 2 + 0);
+      expect(await item(k)).toBe(n);
+      expect(await item(s)).toBe((n * (n - 1)) / 2 + 0);
       if (!masked) {
         const [k2, s2] = count(n, {});
-        expect([k2.item(), s2.item()]).toEqual([k.item(), s.item()]);
+        expect([await item(k2), await item(s2)]).toEqual([await item(k), await item(s)]);
       }
     }
     const [k, s] = count(100, { maxIters: 6 });
-    expect(k.item()).toBe(6);
-    expect(s.item()).toBe(15);
+    expect(await item(k)).toBe(6);
+    expect(await item(s)).toBe(15);
     const [k0] = count(100, { maxIters: 0 });
-    expect(k0.item()).toBe(0);
+    expect(await item(k0)).toBe(0);
     // jitted with maxIters
     const jc = jit((n: A) => lax.whileLoop((c: A) => np.less(c, n), (c: A) => c.add(2), i32(0), { maxIters: 30 }));
-    expect(jc(i32(9)).item()).toBe(10);
-    expect(jc(i32(1000)).item()).toBe(60);
+    expect(await item(jc(i32(9)))).toBe(10);
+    expect(await item(jc(i32(1000)))).toBe(60);
   });
 
-  it('vmap with per-example trip counts (batched predicate): values and a select in the body', () => {
+  it('vmap with per-example trip counts (batched predicate): values and a select in the body', async () => {
     setup();
     const tri = (n: A) =>
       lax.whileLoop(
@@ -232,22 +233,22 @@ describe.each([
       );
     const ns = [0, 1, 3, 5, 10];
     const [k, s] = vmap(tri)(i32(ns));
-    expect(vals(k)).toEqual(ns);
-    expect(vals(s)).toEqual(ns.map((n) => (n * (n - 1)) / 2 + 0));
+    expect(await vals(k)).toEqual(ns);
+    expect(await vals(s)).toEqual(ns.map((n) => (n * (n - 1)) / 2 + 0));
     const text = makeJaxpr(vmap(tri))(i32(ns)).toString();
     expect(text).toContain('while[');
     expect(text).toContain('select_n');
     // under jit, and vmap of the Newton square root (per-example convergence)
     const [kj, sj] = jit(vmap(tri))(i32(ns));
-    expect(vals(kj)).toEqual(ns);
-    expect(vals(sj)).toEqual(ns.map((n) => (n * (n - 1)) / 2 + 0));
+    expect(await vals(kj)).toEqual(ns);
+    expect(await vals(sj)).toEqual(ns.map((n) => (n * (n - 1)) / 2 + 0));
     const as = [0.25, 1.5, 2, 3.5]; // (a = 1 would start converged: the loop runs 0 times and the tangent is x0's, 1)
-    allClose(vals(vmap((a: A) => newtonSqrt(a, bound))(f32(as))), as.map(Math.sqrt), 1e-6);
+    allClose(await vals(vmap((a: A) => newtonSqrt(a, bound))(f32(as))), as.map(Math.sqrt), 1e-6);
     // derivative per example
-    allClose(vals(vmap((a: A) => jvp((b: A) => newtonSqrt(b, bound), [a], [f32(1)])[1])(f32(as))), as.map((a) => 1 / (2 * Math.sqrt(a))), 1e-5);
+    allClose(await vals(vmap((a: A) => jvp((b: A) => newtonSqrt(b, bound), [a], [f32(1)])[1])(f32(as))), as.map((a) => 1 / (2 * Math.sqrt(a))), 1e-5);
   });
 
-  it('vmap with an unbatched predicate and a batched carry keeps one loop of batched bodies', () => {
+  it('vmap with an unbatched predicate and a batched carry keeps one loop of batched bodies', async () => {
     setup();
     const f = (x: A) =>
       lax.whileLoop(
@@ -256,14 +257,14 @@ describe.each([
         [i32(0), x] as [A, A],
         bound,
       )[1];
-    expect(vals(vmap(f)(f32([0, 1, -1])))).toEqual([7, 15, -1]);
+    expect(await vals(vmap(f)(f32([0, 1, -1])))).toEqual([7, 15, -1]);
     const text = makeJaxpr(vmap(f))(f32([0, 1, -1])).toString();
     expect(text).toContain('while[');
     expect(text).not.toContain('select_n');
     expect(text).toContain('f32[3]');
   });
 
-  it('pytree carries (objects, nested tuples), JS numbers in init, and zero iterations', () => {
+  it('pytree carries (objects, nested tuples), JS numbers in init, and zero iterations', async () => {
     setup();
     const out = lax.whileLoop(
       (c: { k: A; st: [A, A] }) => np.less(c.k, 4),
@@ -271,18 +272,18 @@ describe.each([
       { k: 0, st: [f32(0), f32(1)] as [A, A] },
       bound,
     );
-    expect(out.k.item()).toBe(4);
+    expect(await item(out.k)).toBe(4);
     expect(out.k.dtype).toBe('int32');
-    expect(vals(out.st[0])).toEqual([3]);
-    expect(vals(out.st[1])).toEqual([5]);
+    expect(await vals(out.st[0])).toEqual([3]);
+    expect(await vals(out.st[1])).toEqual([5]);
     const x = f32([1, 2]);
     const same = lax.whileLoop(() => false, (c: A) => c.mul(2), x, bound);
-    expect(vals(same)).toEqual([1, 2]);
+    expect(await vals(same)).toEqual([1, 2]);
     same.dispose();
-    expect(vals(x)).toEqual([1, 2]);
+    expect(await vals(x)).toEqual([1, 2]);
   });
 
-  it("the notes' Shampoo: power iteration and matrix_inverse_pth_root (switch on a computed exponent) converge", () => {
+  it("the notes' Shampoo: power iteration and matrix_inverse_pth_root (switch on a computed exponent) converge", async () => {
     setup();
     const n = 5;
     const g64 = randomPsd(n, 11);
@@ -290,15 +291,15 @@ describe.each([
     const v0 = f32(Array.from({ length: n }, () => rng() * 2 - 1));
     const G = f32(toRows(g64, n));
     const [v, s, iters] = jit((m: A, v_: A) => powerIter(m, v_))(G, v0);
-    close(s.item() as number, topEig64(g64, n), 1e-4);
-    expect(iters.item()).toBeGreaterThan(1);
-    expect(iters.item()).toBeLessThanOrEqual(100);
+    close(await item(s) as number, topEig64(g64, n), 1e-4);
+    expect(await item(iters)).toBeGreaterThan(1);
+    expect(await item(iters)).toBeLessThanOrEqual(100);
     // G v = s v
-    allClose(vals(np.matmul(G, v)), vals(v.mul(s)), 1e-3);
+    allClose(await vals(np.matmul(G, v)), await vals(v.mul(s)), 1e-3);
     for (const p of [2, 4]) {
       const H = jit((m: A, v_: A) => matrixInversePthRoot(m, p, v_))(G, v0);
       // H^p (G + ridge I) = I, checked in float64
-      const h = Float64Array.from(H.dataSync());
+      const h = Float64Array.from(await data(H));
       let hp: Float64Array = h;
       for (let k = 1; k < p; k++) hp = matmul64(hp, h, n);
       const ridge = 1e-6 * topEig64(g64, n);
@@ -310,16 +311,16 @@ describe.each([
 });
 
 describe('lax.forLoop', () => {
-  it('a static-bounds sum and its gradient (a scan, so reverse mode works)', () => {
+  it('a static-bounds sum and its gradient (a scan, so reverse mode works)', async () => {
     // sum_{i=lo}^{hi-1} (i * x^2 + w_i), w = [..]
     const w = f32([0.5, -1, 2, 3, 0.25, 1.5]);
     const f = (x: A, lo: number, hi: number) => lax.forLoop(lo, hi, (i: A, acc: A) => acc.add(x.mul(x).mul(i.astype('float32'))).add(np.take(w, i)), f32(0));
     const x = 1.7;
-    const ref = (lo: number, hi: number) => {
+    const ref = async (lo: number, hi: number) => {
       let s = 0;
       let d = 0;
       for (let i = lo; i < hi; i++) {
-        s += i * x * x + vals(w)[i]!;
+        s += i * x * x + (await vals(w))[i]!;
         d += 2 * i * x;
       }
       return [s, d];
@@ -330,15 +331,15 @@ describe('lax.forLoop', () => {
       [3, 3],
       [5, 1],
     ] as [number, number][]) {
-      const [s, d] = ref(lo, hi);
-      close(f(f32(x), lo, hi).item() as number, s);
-      close(grad((v: A) => f(v, lo, hi))(f32(x)).item() as number, d);
-      close(jit(grad((v: A) => f(v, lo, hi)))(f32(x)).item() as number, d);
+      const [s, d] = await ref(lo, hi);
+      close(await item(f(f32(x), lo, hi)) as number, s);
+      close(await item(grad((v: A) => f(v, lo, hi))(f32(x))) as number, d);
+      close(await item(jit(grad((v: A) => f(v, lo, hi)))(f32(x))) as number, d);
     }
     expect(makeJaxpr((v: A) => f(v, 0, 6))(f32(x)).toString()).toContain('scan');
   });
 
-  it('grad through a forLoop with a tuple carry (a recurrence) matches a float64 reference', () => {
+  it('grad through a forLoop with a tuple carry (a recurrence) matches a float64 reference', async () => {
     // x_{i+1} = sin(x_i) * a + i, y accumulates x^2; d(y)/da by forward differences in float64.
     const run64 = (a: number) => {
       let xv = 0.3;
@@ -356,22 +357,22 @@ describe('lax.forLoop', () => {
       }, [f32(0.3), f32(0)] as [A, A])[1];
     const a = 0.9;
     const h = 1e-6;
-    close(f(f32(a)).item() as number, run64(a), 1e-5);
-    close(grad(f)(f32(a)).item() as number, (run64(a + h) - run64(a - h)) / (2 * h), 1e-4);
+    close(await item(f(f32(a))) as number, run64(a), 1e-5);
+    close(await item(grad(f)(f32(a))) as number, (run64(a + h) - run64(a - h)) / (2 * h), 1e-4);
   });
 
-  it('traced bounds run as a while loop (forward mode only; reverse mode says why)', () => {
+  it('traced bounds run as a while loop (forward mode only; reverse mode says why)', async () => {
     const f = jit((n: A, x: A) => lax.forLoop(i32(1), n, (i: A, acc: A) => acc.mul(x).add(i.astype('float32')), f32(0)));
     // n = 4: ((1*x + 2)*x + 3)
     const x = 1.5;
-    close(f(i32(4), f32(x)).item() as number, (1 * x + 2) * x + 3);
-    close(f(i32(1), f32(x)).item() as number, 0);
+    close(await item(f(i32(4), f32(x))) as number, (1 * x + 2) * x + 3);
+    close(await item(f(i32(1), f32(x))) as number, 0);
     expect(makeJaxpr((n: A, y: A) => lax.forLoop(0, n, (_i: A, acc: A) => acc.mul(y), f32(1)))(i32(3), f32(2)).toString()).toContain('while[');
-    close(jvp((y: A) => f(i32(4), y), [f32(x)], [f32(1)])[1].item() as number, 2 * x + 2);
+    close(await item(jvp((y: A) => f(i32(4), y), [f32(x)], [f32(1)])[1]) as number, 2 * x + 2);
     expect(() => grad((y: A) => f(i32(4), y))(f32(x))).toThrow(TfjaxError);
     expect(() => grad((y: A) => f(i32(4), y))(f32(x))).toThrow(/reverse-mode differentiation of lax.whileLoop is not supported/);
     // concrete array bounds are static (a scan) on cpu/wasm
-    close(grad((y: A) => lax.forLoop(i32(0), i32(3), (_i: A, acc: A) => acc.mul(y), f32(1)))(f32(x)).item() as number, 3 * x * x);
+    close(await item(grad((y: A) => lax.forLoop(i32(0), i32(3), (_i: A, acc: A) => acc.mul(y), f32(1)))(f32(x))) as number, 3 * x * x);
   });
 
   it('errors: non-integer bounds, a body that changes the carry', () => {

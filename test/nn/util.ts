@@ -6,9 +6,10 @@
 import { checkGrads, tree } from '../../src/index.js';
 import type { Array } from '../../src/core/array.js';
 import { forEachIndex, size, strides, type Ref } from '../numpy/redshape-util.js';
+import { data } from '../util/read.js';
 
 /** An array's values as a float64 reference. */
-export const refOf = (a: Array): Ref => ({ shape: [...a.shape], data: Float64Array.from(a.dataSync()) });
+export const refOf = async (a: Array): Promise<Ref> => ({ shape: [...a.shape], data: Float64Array.from(await data(a)) });
 
 const idx = (shape: readonly number[], i: readonly number[]): number => {
   const st = strides(shape);
@@ -149,14 +150,14 @@ export function refMHA(
 }
 
 /** The references of `{ kernel, bias? }`. */
-export const refProj = (p: { kernel: Array; bias?: Array }): RefProj => (p.bias ? { kernel: refOf(p.kernel), bias: refOf(p.bias) } : { kernel: refOf(p.kernel) });
+export const refProj = async (p: { kernel: Array; bias?: Array }): Promise<RefProj> => (p.bias ? { kernel: await refOf(p.kernel), bias: await refOf(p.bias) } : { kernel: await refOf(p.kernel) });
 
 /** The references of multi-head attention parameters. */
-export const refMHAParams = (p: { query: RefProj0; key: RefProj0; value: RefProj0; out: RefProj0 }): { query: RefProj; key: RefProj; value: RefProj; out: RefProj } => ({
-  query: refProj(p.query),
-  key: refProj(p.key),
-  value: refProj(p.value),
-  out: refProj(p.out),
+export const refMHAParams = async (p: { query: RefProj0; key: RefProj0; value: RefProj0; out: RefProj0 }): Promise<{ query: RefProj; key: RefProj; value: RefProj; out: RefProj }> => ({
+  query: await refProj(p.query),
+  key: await refProj(p.key),
+  value: await refProj(p.value),
+  out: await refProj(p.out),
 });
 type RefProj0 = { kernel: Array; bias?: Array };
 

@@ -5,9 +5,10 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AxisError, bind1, BroadcastError, DTypeError, makeJaxpr, np, numTensors, primitives, ShapedArray, ShapeError, Zero } from '../../src/index.js';
+import { data, item, tolist } from '../util/read.js';
 
-function expectClose(x: np.Array, expected: ArrayLike<number>, rtol = 1e-6, atol = 1e-6): void {
-  const got = x.dataSync();
+async function expectClose(x: np.Array, expected: ArrayLike<number>, rtol = 1e-6, atol = 1e-6): Promise<void> {
+  const got = await data(x);
   expect(got.length).toBe(expected.length);
   for (let i = 0; i < got.length; i++) {
     const g = got[i]!;
@@ -28,7 +29,7 @@ beforeAll(() => {
 });
 
 describe('zeros, ones, full', () => {
-  it('zeros and ones: float32 by default, any dtype, shape as a number or list', () => {
+  it('zeros and ones: float32 by default, any dtype, shape as a number or list', async () => {
     const cases: [np.Array, number[], np.DType, number][] = [
       [np.zeros([2, 3]), [2, 3], 'float32', 0],
       [np.ones(4), [4], 'float32', 1],
@@ -40,12 +41,12 @@ describe('zeros, ones, full', () => {
     for (const [x, shape, dtype, v] of cases) {
       expect(x.shape).toEqual(shape);
       expectType(x, dtype);
-      expect(Array.from(x.dataSync())).toEqual(new Array<number>(size(shape)).fill(v));
+      expect(Array.from(await data(x))).toEqual(new Array<number>(size(shape)).fill(v));
       x.dispose();
     }
   });
 
-  it('full: the dtype of the value, weak for JS numbers as jnp.full; dtype converts', () => {
+  it('full: the dtype of the value, weak for JS numbers as jnp.full; dtype converts', async () => {
     const cases: [np.Array, np.DType, boolean, number][] = [
       [np.full([2], 2), 'int32', true, 2],
       [np.full([2], 0.5), 'float32', true, 0.5],
@@ -58,21 +59,21 @@ describe('zeros, ones, full', () => {
     ];
     for (const [x, dtype, weak, v] of cases) {
       expectType(x, dtype, weak);
-      expect(Array.from(x.dataSync())).toEqual([v, v]);
+      expect(Array.from(await data(x))).toEqual([v, v]);
       x.dispose();
     }
   });
 
-  it('full with an array value broadcasts it to the shape', () => {
+  it('full with an array value broadcasts it to the shape', async () => {
     const row = np.array(new Float32Array([1, 2, 3]));
     const x = np.full([2, 3], row);
-    expect(x.tolist()).toEqual([
+    expect(await tolist(x)).toEqual([
       [1, 2, 3],
       [1, 2, 3],
     ]);
     const y = np.full([2, 3], [[5], [6]], { dtype: 'int32' });
     expectType(y, 'int32');
-    expect(y.tolist()).toEqual([
+    expect(await tolist(y)).toEqual([
       [5, 5, 5],
       [6, 6, 6],
     ]);
@@ -84,14 +85,14 @@ describe('zeros, ones, full', () => {
     for (const t of [row, x, y, same]) t.dispose();
   });
 
-  it('ranks 7 and 8', () => {
+  it('ranks 7 and 8', async () => {
     const s8 = [2, 1, 3, 2, 1, 2, 2, 3];
     const a = np.ones(s8, { dtype: 'int32' });
     expect(a.shape).toEqual(s8);
-    expect(np.sum(a).item()).toBe(size(s8));
+    expect(await item(np.sum(a))).toBe(size(s8));
     const b = np.full(s8.slice(1), [1, 2, 3]);
     expect(b.shape).toEqual(s8.slice(1));
-    const d = b.dataSync();
+    const d = await data(b);
     for (let i = 0; i < d.length; i++) expect(d[i]).toBe((i % 3) + 1);
     a.dispose();
     b.dispose();
@@ -107,7 +108,7 @@ describe('zeros, ones, full', () => {
 });
 
 describe('zerosLike, onesLike, fullLike', () => {
-  it('take shape and dtype from the input (weak when it is), or dtype from options', () => {
+  it('take shape and dtype from the input (weak when it is), or dtype from options', async () => {
     const i = np.array(new Int32Array([1, 2, 3]));
     const w = np.full([2], 3);
     const cases: [np.Array, number[], np.DType, boolean, number[]][] = [
@@ -125,7 +126,7 @@ describe('zerosLike, onesLike, fullLike', () => {
     for (const [x, shape, dtype, weak, values] of cases) {
       expect(x.shape).toEqual(shape);
       expectType(x, dtype, weak);
-      expect(Array.from(x.dataSync())).toEqual(values);
+      expect(Array.from(await data(x))).toEqual(values);
       x.dispose();
     }
     i.dispose();
@@ -134,7 +135,7 @@ describe('zerosLike, onesLike, fullLike', () => {
 });
 
 describe('eye', () => {
-  it('ones on diagonal k, against a float64 reference', () => {
+  it('ones on diagonal k, against a float64 reference', async () => {
     for (const [n, m, k] of [
       [3, 3, 0],
       [2, 4, 1],
@@ -150,26 +151,26 @@ describe('eye', () => {
       expectType(x, 'float32');
       const ref = new Float64Array(n * m);
       for (let r = 0; r < n; r++) for (let c = 0; c < m; c++) ref[r * m + c] = c - r === k ? 1 : 0;
-      expectClose(x, ref, 0, 0);
+      await expectClose(x, ref, 0, 0);
       x.dispose();
     }
   });
 
-  it('m defaults to n; options may stand in for m; dtypes', () => {
+  it('m defaults to n; options may stand in for m; dtypes', async () => {
     const a = np.eye(2);
-    expect(a.tolist()).toEqual([
+    expect(await tolist(a)).toEqual([
       [1, 0],
       [0, 1],
     ]);
     const b = np.eye(2, { dtype: 'int32', k: -1 });
     expectType(b, 'int32');
-    expect(b.tolist()).toEqual([
+    expect(await tolist(b)).toEqual([
       [0, 0],
       [1, 0],
     ]);
     const c = np.eye(2, null, { dtype: 'bool' });
     expectType(c, 'bool');
-    expect(c.tolist()).toEqual([
+    expect(await tolist(c)).toEqual([
       [true, false],
       [false, true],
     ]);
@@ -185,7 +186,7 @@ describe('arange', () => {
     return Float64Array.from({ length: n }, (_, i) => start + i * step);
   };
 
-  it('int32 when every argument is an integer, else float32; length ceil((stop - start) / step)', () => {
+  it('int32 when every argument is an integer, else float32; length ceil((stop - start) / step)', async () => {
     const cases: [np.Array, [number, number, number], np.DType][] = [
       [np.arange(5), [0, 5, 1], 'int32'],
       [np.arange(2, 7), [2, 7, 1], 'int32'],
@@ -203,15 +204,15 @@ describe('arange', () => {
       const r = ref(a, b, s);
       expect(x.shape).toEqual([r.length]);
       expectType(x, dtype);
-      expectClose(x, r, 1e-6, 1e-6);
+      await expectClose(x, r, 1e-6, 1e-6);
       x.dispose();
     }
   });
 
-  it('float arguments with dtype int32 truncate toward zero', () => {
+  it('float arguments with dtype int32 truncate toward zero', async () => {
     const x = np.arange(0, 3, 0.75, { dtype: 'int32' });
     expectType(x, 'int32');
-    expect(x.tolist()).toEqual([0, 0, 1, 2]);
+    expect(await tolist(x)).toEqual([0, 0, 1, 2]);
     x.dispose();
   });
 
@@ -230,7 +231,7 @@ describe('linspace', () => {
     return Float64Array.from({ length: num }, (_, i) => a + ((b - a) * i) / div);
   };
 
-  it('against float64, with exact endpoints', () => {
+  it('against float64, with exact endpoints', async () => {
     for (const [a, b, num, endpoint] of [
       [0, 1, 5, true],
       [-3.5, 7.25, 50, true],
@@ -244,23 +245,23 @@ describe('linspace', () => {
       const x = np.linspace(a, b, num, { endpoint });
       expect(x.shape).toEqual([num]);
       expectType(x, 'float32');
-      expectClose(x, ref(a, b, num, endpoint), 1e-6, 2e-6);
-      const d = x.dataSync();
+      await expectClose(x, ref(a, b, num, endpoint), 1e-6, 2e-6);
+      const d = await data(x);
       if (num > 0) expect(d[0]).toBe(Math.fround(a));
       if (num > 1 && endpoint) expect(d[num - 1]).toBe(Math.fround(b));
       x.dispose();
     }
   });
 
-  it('num defaults to 50; options may stand in for num; int32 takes the floor', () => {
+  it('num defaults to 50; options may stand in for num; int32 takes the floor', async () => {
     const a = np.linspace(0, 49);
     expect(a.shape).toEqual([50]);
-    expectClose(a, Float64Array.from({ length: 50 }, (_, i) => i), 0, 1e-5);
+    await expectClose(a, Float64Array.from({ length: 50 }, (_, i) => i), 0, 1e-5);
     const b = np.linspace(0, 1, { endpoint: false });
     expect(b.shape).toEqual([50]);
     const c = np.linspace(-1, 1, 5, { dtype: 'int32' });
     expectType(c, 'int32');
-    expect(c.tolist()).toEqual([-1, -1, 0, 0, 1]);
+    expect(await tolist(c)).toEqual([-1, -1, 0, 0, 1]);
     expect(() => np.linspace(0, 1, -1)).toThrow(ShapeError);
     expect(() => np.linspace(0, 1, 2.5)).toThrow(ShapeError);
     for (const t of [a, b, c]) t.dispose();
@@ -321,7 +322,7 @@ describe('inside makeJaxpr', () => {
 });
 
 describe('iota primitive', () => {
-  it('counts along one dimension of any shape, ranks 1 to 8', () => {
+  it('counts along one dimension of any shape, ranks 1 to 8', async () => {
     for (const [shape, dim] of [
       [[5], 0],
       [[2, 3], 1],
@@ -338,7 +339,7 @@ describe('iota primitive', () => {
         const ref = new Float64Array(size(shape));
         const after = size(shape.slice(dim + 1));
         for (let i = 0; i < ref.length; i++) ref[i] = Math.floor(i / after) % shape[dim]!;
-        expectClose(y, ref, 0, 0);
+        await expectClose(y, ref, 0, 0);
         y.dispose();
       }
     }
@@ -354,10 +355,10 @@ describe('iota primitive', () => {
     expect(() => ev([new ShapedArray([2], 'int32')], { dtype: 'int32', shape: [2], dimension: 0 })).toThrow(ShapeError);
   });
 
-  it('jvp gives the value and a symbolic zero tangent', () => {
+  it('jvp gives the value and a symbolic zero tangent', async () => {
     const params = { dtype: 'float32' as const, shape: [2, 2], dimension: 0 };
     const [[y], [t]] = primitives.iotaP.jvp!([], [], params);
-    expect(y!.tolist()).toEqual([
+    expect(await tolist(y!)).toEqual([
       [0, 0],
       [1, 1],
     ]);

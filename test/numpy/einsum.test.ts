@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { checkGrads, makeJaxpr, vmap, np, numTensors, ShapedArray, ShapeError } from '../../src/index.js';
+import { data, item, tolist } from '../util/read.js';
 
 function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
@@ -86,9 +87,9 @@ function refEinsum(spec: string, ops: Ref[]): Ref {
   return { v: res, shape: outShape };
 }
 
-function expectRef(got: np.Array, want: Ref, rtol = 1e-5, atol = 1e-5): void {
+async function expectRef(got: np.Array, want: Ref, rtol = 1e-5, atol = 1e-5): Promise<void> {
   expect(got.shape).toEqual(want.shape);
-  const g = got.dataSync();
+  const g = await data(got);
   for (let i = 0; i < want.v.length; i++)
     if (!(Math.abs(g[i]! - want.v[i]!) <= atol + rtol * Math.abs(want.v[i]!))) expect.fail(`element ${i}: got ${g[i]}, want ${want.v[i]}`);
 }
@@ -139,48 +140,48 @@ const CASES: [string, number[][]][] = [
 describe('np.einsum values', () => {
   for (const [name, shapes] of CASES) {
     const spec = name.split(' ')[0]!;
-    it(`${name} ${JSON.stringify(shapes)}`, () => {
+    it(`${name} ${JSON.stringify(shapes)}`, async () => {
       const refs = shapes.map((s) => rand(s));
       const xs = refs.map((r) => toNp(r));
       const out = np.einsum(spec, ...xs);
-      expectRef(out, refEinsum(spec, refs));
+      await expectRef(out, refEinsum(spec, refs));
       expect(out.dtype).toBe('float32');
       [...xs, out].forEach((t) => t.dispose());
     });
   }
 
-  it('spaces in the spec are ignored', () => {
+  it('spaces in the spec are ignored', async () => {
     const [a, b] = [rand([2, 3]), rand([3, 2])];
     const out = np.einsum(' ij , jk -> ik ', toNp(a), toNp(b));
-    expectRef(out, refEinsum('ij,jk->ik', [a, b]));
+    await expectRef(out, refEinsum('ij,jk->ik', [a, b]));
   });
 
-  it('int32 exact; int32 with float32 promotes; bool gives bool', () => {
+  it('int32 exact; int32 with float32 promotes; bool gives bool', async () => {
     const [a, b] = [rand([3, 4], true), rand([4, 2], true)];
     const out = np.einsum('ij,jk->ik', toNp(a, 'int32'), toNp(b, 'int32'));
     expect(out.dtype).toBe('int32');
-    expect(Array.from(out.dataSync())).toEqual(Array.from(refEinsum('ij,jk->ik', [a, b]).v));
+    expect(Array.from(await data(out))).toEqual(Array.from(refEinsum('ij,jk->ik', [a, b]).v));
     const mixed = np.einsum('ij,jk->ik', toNp(a, 'int32'), toNp(b));
     expect(mixed.dtype).toBe('float32');
     const bools = np.einsum('ij,jk->ik', np.array([[true, false]]), np.array([[true], [true]]));
     expect(bools.dtype).toBe('bool');
-    expect(bools.tolist()).toEqual([[true]]);
+    expect(await tolist(bools)).toEqual([[true]]);
     const tr = np.einsum('ii', toNp({ v: Float64Array.from([1, 2, 3, 4]), shape: [2, 2] }, 'int32'));
-    expect([tr.dtype, tr.item()]).toEqual(['int32', 5]);
+    expect([tr.dtype, await item(tr)]).toEqual(['int32', 5]);
   });
 
-  it('nested JS arrays and numbers as operands', () => {
-    expect(np.einsum('i,i->', [1, 2, 3], [4, 5, 6]).item()).toBe(32);
-    expect(np.einsum(',i->i', 2, [1, 2]).tolist()).toEqual([2, 4]);
+  it('nested JS arrays and numbers as operands', async () => {
+    expect(await item(np.einsum('i,i->', [1, 2, 3], [4, 5, 6]))).toBe(32);
+    expect(await tolist(np.einsum(',i->i', 2, [1, 2]))).toEqual([2, 4]);
   });
 
-  it('the diagonal ignores NaN and Infinity off the diagonal', () => {
+  it('the diagonal ignores NaN and Infinity off the diagonal', async () => {
     const x = np.array([
       [1, NaN],
       [Infinity, 2],
     ]);
-    expect(np.einsum('ii->i', x).tolist()).toEqual([1, 2]);
-    expect(np.einsum('ii', x).item()).toBe(3);
+    expect(await tolist(np.einsum('ii->i', x))).toEqual([1, 2]);
+    expect(await item(np.einsum('ii', x))).toBe(3);
   });
 });
 
@@ -230,16 +231,16 @@ describe('np.einsum tracing, gradients, memory', () => {
     await checkGrads((x: np.Array) => np.einsum('ii->i', x), [sq], { order: 2 });
     await checkGrads((x: np.Array, y: np.Array) => np.einsum('...ij,...jk', x, y), [toNp(rand([2, 2, 3])), toNp(rand([3, 2]))], { order: 1 });
   });
-  it('under vmap (batched and unbatched operands, diagonals)', () => {
+  it('under vmap (batched and unbatched operands, diagonals)', async () => {
     const [a, b] = [rand([4, 2, 3]), rand([3, 5])];
     const out = vmap((x: np.Array, y: np.Array) => np.einsum('ij,jk->ik', x, y), { inAxes: [0, null] })(toNp(a), toNp(b));
-    expectRef(out, refEinsum('bij,jk->bik', [a, b]));
+    await expectRef(out, refEinsum('bij,jk->bik', [a, b]));
     const sq = rand([3, 3, 4]);
     const d = vmap((x: np.Array) => np.einsum('ii->i', x), { inAxes: [2] })(toNp(sq));
-    expectRef(d, refEinsum('iib->bi', [sq]));
+    await expectRef(d, refEinsum('iib->bi', [sq]));
     const t = vmap((x: np.Array) => np.trace(x, 1), { inAxes: [1] })(toNp(sq));
     const tr = build1([3], (j) => at3(sq, 0, j, 1) + at3(sq, 1, j, 2) + at3(sq, 2, j, 3));
-    expectRef(t, tr);
+    await expectRef(t, tr);
   });
   it('does not leak', () => {
     const [a, b, c, sq] = [np.ones([2, 3]), np.ones([3, 4]), np.ones([4, 2]), np.ones([3, 3])];

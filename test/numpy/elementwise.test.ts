@@ -6,6 +6,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BroadcastError, DTypeError, makeJaxpr, np, numTensors, ShapedArray } from '../../src/index.js';
+import { data, item, tolist } from '../util/read.js';
 
 // ---- helpers ------------------------------------------------------------------
 
@@ -88,8 +89,8 @@ function refBroadcast(
   return { shape, values };
 }
 
-function expectClose(x: np.Array, expected: ArrayLike<number>, rtol = 2e-5, atol = 1e-6): void {
-  const got = x.dataSync();
+async function expectClose(x: np.Array, expected: ArrayLike<number>, rtol = 2e-5, atol = 1e-6): Promise<void> {
+  const got = await data(x);
   expect(got.length).toBe(expected.length);
   for (let i = 0; i < got.length; i++) {
     const g = got[i]!;
@@ -178,103 +179,103 @@ const UNARY: UnaryCase[] = [
 
 describe('unary functions', () => {
   for (const c of UNARY) {
-    it(`${c.name}: float32 values against float64 (shape [3, 4])`, () => {
+    it(`${c.name}: float32 values against float64 (shape [3, 4])`, async () => {
       const rng = mulberry32(c.name.length * 7919 + 11);
       const data = uniform(rng, [3, 4], c.lo, c.hi);
       const x = arr(data, [3, 4]);
       const y = c.f(x);
       expect(y.shape).toEqual([3, 4]);
       expectType(y, 'float32');
-      expectClose(y, Float64Array.from(data, c.ref), c.rtol, c.atol);
+      await expectClose(y, Float64Array.from(data, c.ref), c.rtol, c.atol);
       x.dispose();
       y.dispose();
     });
 
-    it(`${c.name}: int32, bool and JS-number inputs (dtype as JAX)`, () => {
+    it(`${c.name}: int32, bool and JS-number inputs (dtype as JAX)`, async () => {
       const rng = mulberry32(c.name.length * 31 + 5);
       const lo = Math.max(Math.ceil(c.lo), c.name === 'reciprocal' ? 1 : -1000);
       const idata = ints(rng, [5], lo, Math.floor(c.hi));
       const xi = np.array(idata, { dtype: 'int32' });
       const yi = c.f(xi);
       expectType(yi, c.keepsInt ? 'int32' : 'float32');
-      expectClose(yi, Float64Array.from(idata, c.ref), c.rtol, c.atol);
+      await expectClose(yi, Float64Array.from(idata, c.ref), c.rtol, c.atol);
       // A JS number is a weak scalar; float functions give weak float32.
       const v = Math.min(Math.max(0.5, c.lo), c.hi);
       const ys = c.f(v);
       expect(ys.shape).toEqual([]);
       expectType(ys, 'float32', true);
-      expectClose(ys, [c.ref(Math.fround(v))], c.rtol, c.atol);
+      await expectClose(ys, [c.ref(Math.fround(v))], c.rtol, c.atol);
       for (const a of [xi, yi, ys]) a.dispose();
     });
   }
 
-  it('bool inputs: float functions give float32, abs/floor/ceil/round keep bool, square gives int32, neg and sign reject', () => {
+  it('bool inputs: float functions give float32, abs/floor/ceil/round keep bool, square gives int32, neg and sign reject', async () => {
     const b = np.array([true, false]);
     const e = np.exp(b);
     expectType(e, 'float32');
-    expectClose(e, [Math.E, 1]);
+    await expectClose(e, [Math.E, 1]);
     for (const f of [np.abs, np.floor, np.ceil, (x: np.ArrayInput) => np.round(x)]) {
       const y = f(b);
       expectType(y, 'bool');
-      expect(y.tolist()).toEqual([true, false]);
+      expect(await tolist(y)).toEqual([true, false]);
       y.dispose();
     }
     const s = np.square(b);
     expectType(s, 'int32');
-    expect(s.tolist()).toEqual([1, 0]);
+    expect(await tolist(s)).toEqual([1, 0]);
     expect(() => np.neg(b)).toThrow(DTypeError);
     expect(() => np.sign(b)).toThrow(/bool/);
     for (const a of [b, e, s]) a.dispose();
   });
 
-  it('round halves to even, and rounds to decimals', () => {
+  it('round halves to even, and rounds to decimals', async () => {
     const x = np.array([-2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 3.5, 0.49]);
     const r = np.round(x);
     // (tfjs gives +0 where JAX gives -0 for -0.5; equal as numbers.)
-    expectClose(r, [-2, -2, -0, 0, 2, 2, 4, 0], 0, 0);
+    await expectClose(r, [-2, -2, -0, 0, 2, 2, 4, 0], 0, 0);
     const d = np.round(np.array([1.2345, -2.5551, 0.125]), 2);
-    expectClose(d, [1.23, -2.56, 0.12]);
+    await expectClose(d, [1.23, -2.56, 0.12]);
     const n = np.round(np.array(new Int32Array([25, 35, -15, 7])), -1);
     expectType(n, 'int32');
-    expect(n.tolist()).toEqual([20, 40, -20, 10]);
+    expect(await tolist(n)).toEqual([20, 40, -20, 10]);
     const keep = np.round(np.array(new Int32Array([25])), 2);
-    expect(keep.tolist()).toEqual([25]);
+    expect(await tolist(keep)).toEqual([25]);
     for (const a of [x, r, d, n, keep]) a.dispose();
   });
 
-  it('isnan and isfinite on special values and on int/bool inputs', () => {
+  it('isnan and isfinite on special values and on int/bool inputs', async () => {
     const x = np.array([NaN, Infinity, -Infinity, 0, -1.5, 3e38]);
     const a = np.isnan(x);
     const b = np.isfinite(x);
     expectType(a, 'bool');
     expectType(b, 'bool');
-    expect(a.tolist()).toEqual([true, false, false, false, false, false]);
-    expect(b.tolist()).toEqual([false, false, false, true, true, true]);
+    expect(await tolist(a)).toEqual([true, false, false, false, false, false]);
+    expect(await tolist(b)).toEqual([false, false, false, true, true, true]);
     const i = np.array(new Int32Array([1, 2, 3]));
     const ni = np.isnan(i);
     const fi = np.isfinite(np.reshape(i, [3, 1]));
-    expect(ni.tolist()).toEqual([false, false, false]);
-    expect(fi.tolist()).toEqual([[true], [true], [true]]);
-    expect(np.isnan(true).tolist()).toBe(false);
+    expect(await tolist(ni)).toEqual([false, false, false]);
+    expect(await tolist(fi)).toEqual([[true], [true], [true]]);
+    expect(await tolist(np.isnan(true))).toBe(false);
     for (const t of [x, a, b, i, ni, fi]) t.dispose();
   });
 
-  it('logicalNot converts non-bool inputs with x != 0', () => {
+  it('logicalNot converts non-bool inputs with x != 0', async () => {
     const y = np.logicalNot([0, 2.5, -1, NaN]);
     expectType(y, 'bool');
-    expect(y.tolist()).toEqual([true, false, false, false]);
+    expect(await tolist(y)).toEqual([true, false, false, false]);
     const z = np.logicalNot(np.array([true, false]));
-    expect(z.tolist()).toEqual([false, true]);
+    expect(await tolist(z)).toEqual([false, true]);
     y.dispose();
     z.dispose();
   });
 
-  it('size-0 and scalar arrays', () => {
+  it('size-0 and scalar arrays', async () => {
     const e = np.exp(np.zeros([2, 0, 3]));
     expect(e.shape).toEqual([2, 0, 3]);
     const s = np.sqrt(np.full([], 4, { dtype: 'float32' }));
     expect(s.shape).toEqual([]);
-    expect(s.item()).toBe(2);
+    expect(await item(s)).toBe(2);
     e.dispose();
     s.dispose();
   });
@@ -330,7 +331,7 @@ function drawFor(rng: () => number, shape: number[], [lo, hi]: [number, number],
 
 describe('binary functions', () => {
   for (const c of BINARY) {
-    it(`${c.name}: values with broadcasting against float64`, () => {
+    it(`${c.name}: values with broadcasting against float64`, async () => {
       const rng = mulberry32(c.name.length * 104729 + 3);
       for (const [sx, sy] of SHAPE_PAIRS) {
         const dx = drawFor(rng, sx, c.x, c.ties);
@@ -341,12 +342,12 @@ describe('binary functions', () => {
         const ref = refBroadcast([sx, sy], [dx, dy], c.ref);
         expect(z.shape).toEqual(ref.shape);
         expectType(z, c.out);
-        expectClose(z, ref.values, c.rtol);
+        await expectClose(z, ref.values, c.rtol);
         for (const a of [x, y, z]) a.dispose();
       }
     });
 
-    it(`${c.name}: a JS number operand on either side`, () => {
+    it(`${c.name}: a JS number operand on either side`, async () => {
       const rng = mulberry32(c.name.length + 17);
       const dx = drawFor(rng, [5], c.x, c.ties);
       const x = arr(dx, [5]);
@@ -354,13 +355,13 @@ describe('binary functions', () => {
       const a = c.f(x, s);
       const b = c.f(s, x);
       expectType(a, c.out);
-      expectClose(a, Float64Array.from(dx, (v) => c.ref(v, s)), c.rtol);
-      expectClose(b, Float64Array.from(dx, (v) => c.ref(s, v)), c.rtol);
+      await expectClose(a, Float64Array.from(dx, (v) => c.ref(v, s)), c.rtol);
+      await expectClose(b, Float64Array.from(dx, (v) => c.ref(s, v)), c.rtol);
       for (const t of [x, a, b]) t.dispose();
     });
   }
 
-  it('integer arithmetic is exact and keeps int32 (div gives float32, pow stays int32)', () => {
+  it('integer arithmetic is exact and keeps int32 (div gives float32, pow stays int32)', async () => {
     const rng = mulberry32(99);
     const dx = ints(rng, [4, 5], -50, 50);
     const dy = ints(rng, [5], 1, 9);
@@ -379,53 +380,53 @@ describe('binary functions', () => {
       const yy = f === np.pow ? np.array(Int32Array.from(dy, (v) => v % 4)) : y;
       const z = f(x, yy);
       expectType(z, dtype);
-      expectClose(z, refBroadcast([[4, 5], [5]], [dx, dy], ref).values, 1e-6, 0);
+      await expectClose(z, refBroadcast([[4, 5], [5]], [dx, dy], ref).values, 1e-6, 0);
       z.dispose();
       if (yy !== y) yy.dispose();
     }
     const neg = np.pow(np.array(new Int32Array([2, 1, -1, 3])), np.array(new Int32Array([-1, -3, -3, 0])));
-    expect(neg.tolist()).toEqual([0, 1, -1, 1]);
+    expect(await tolist(neg)).toEqual([0, 1, -1, 1]);
     for (const t of [x, y, neg]) t.dispose();
   });
 
-  it('bool operands: add is or, mul is and, maximum is or, minimum is and (as jnp); sub rejects', () => {
+  it('bool operands: add is or, mul is and, maximum is or, minimum is and (as jnp); sub rejects', async () => {
     const a = np.array([true, true, false, false]);
     const b = np.array([true, false, true, false]);
-    const check = (z: np.Array, expected: boolean[]): void => {
+    const check = async (z: np.Array, expected: boolean[]): Promise<void> => {
       expectType(z, 'bool');
-      expect(z.tolist()).toEqual(expected);
+      expect(await tolist(z)).toEqual(expected);
       z.dispose();
     };
-    check(np.add(a, b), [true, true, true, false]);
-    check(np.mul(a, b), [true, false, false, false]);
-    check(np.maximum(a, b), [true, true, true, false]);
-    check(np.minimum(a, b), [true, false, false, false]);
-    check(np.add(a, true), [true, true, true, true]);
+    await check(np.add(a, b), [true, true, true, false]);
+    await check(np.mul(a, b), [true, false, false, false]);
+    await check(np.maximum(a, b), [true, true, true, false]);
+    await check(np.minimum(a, b), [true, false, false, false]);
+    await check(np.add(a, true), [true, true, true, true]);
     expect(() => np.sub(a, b)).toThrow(DTypeError);
     expect(() => np.sub(a, b)).toThrow(/np\.sub.*bool/);
     const d = np.div(a, b);
     expectType(d, 'float32');
-    expectClose(d, [1, Infinity, 0, NaN]);
+    await expectClose(d, [1, Infinity, 0, NaN]);
     const p = np.pow(a, b);
     expectType(p, 'int32');
-    expect(p.tolist()).toEqual([1, 1, 0, 1]);
+    expect(await tolist(p)).toEqual([1, 1, 0, 1]);
     for (const t of [a, b, d, p]) t.dispose();
   });
 
-  it('comparisons and logical ops on bool and int inputs', () => {
+  it('comparisons and logical ops on bool and int inputs', async () => {
     const a = np.array([true, false]);
     const lt = np.less(a, np.array([true, true]));
-    expect(lt.tolist()).toEqual([false, true]);
+    expect(await tolist(lt)).toEqual([false, true]);
     const i = np.array(new Int32Array([0, 3, -2]));
     const la = np.logicalAnd(i, 2.5);
-    expect(la.tolist()).toEqual([false, true, true]);
+    expect(await tolist(la)).toEqual([false, true, true]);
     const lo = np.logicalOr(i, [0, 0, 0]);
-    expect(lo.tolist()).toEqual([false, true, true]);
+    expect(await tolist(lo)).toEqual([false, true, true]);
     const eq = np.equal(i, 3);
-    expect(eq.tolist()).toEqual([false, true, false]);
+    expect(await tolist(eq)).toEqual([false, true, false]);
     // Promotion before comparing: 2.5 is not truncated to int.
     const gt = np.greater(i, 2.5);
-    expect(gt.tolist()).toEqual([false, true, false]);
+    expect(await tolist(gt)).toEqual([false, true, false]);
     for (const t of [a, lt, i, la, lo, eq, gt]) t.dispose();
   });
 
@@ -443,7 +444,7 @@ describe('binary functions', () => {
 // ---- where and clip -------------------------------------------------------------
 
 describe('where', () => {
-  it('selects with broadcasting of all three operands, against float64', () => {
+  it('selects with broadcasting of all three operands, against float64', async () => {
     const rng = mulberry32(4242);
     const [sc, sa, sb] = [[2, 1, 4], [3, 1], [1, 3, 4]];
     const dc = bools(rng, sc);
@@ -455,63 +456,63 @@ describe('where', () => {
     const z = np.where(c, a, b);
     const ref = refBroadcast([sc, sa, sb], [dc, da, db], (p, x, y) => (p ? x : y));
     expect(z.shape).toEqual(ref.shape);
-    expectClose(z, ref.values, 0, 0);
+    await expectClose(z, ref.values, 0, 0);
     for (const t of [c, a, b, z]) t.dispose();
   });
 
-  it('a non-bool condition counts as true where non-zero; operands promote as JAX', () => {
+  it('a non-bool condition counts as true where non-zero; operands promote as JAX', async () => {
     const cond = np.array([0, 1.5, -2, NaN]);
     const i = np.array(new Int32Array([1, 2, 3, 4]));
     const z = np.where(cond, i, 1.5);
     expectType(z, 'float32', true);
-    expect(z.tolist()).toEqual([1.5, 2, 3, 4]);
+    expect(await tolist(z)).toEqual([1.5, 2, 3, 4]);
     const w = np.where(cond, 1, 0);
     expectType(w, 'int32', true);
-    expect(w.tolist()).toEqual([0, 1, 1, 1]);
+    expect(await tolist(w)).toEqual([0, 1, 1, 1]);
     const c2 = np.array(new Int32Array([0, 7]));
     const i2 = np.array(new Int32Array([5, 6]));
     const s = np.where(c2, i2, 0);
     expectType(s, 'int32');
-    expect(s.tolist()).toEqual([0, 6]);
+    expect(await tolist(s)).toEqual([0, 6]);
     c2.dispose();
     i2.dispose();
     const bb = np.where([true, false], true, np.array([false, false]));
     expectType(bb, 'bool');
-    expect(bb.tolist()).toEqual([true, false]);
+    expect(await tolist(bb)).toEqual([true, false]);
     for (const t of [cond, i, z, w, s, bb]) t.dispose();
   });
 });
 
 describe('clip', () => {
-  it('against float64 with array and scalar bounds, either optional', () => {
+  it('against float64 with array and scalar bounds, either optional', async () => {
     const rng = mulberry32(77);
     const dx = uniform(rng, [3, 4], -5, 5);
     const dlo = uniform(rng, [4], -3, 0);
     const x = arr(dx, [3, 4]);
     const lo = arr(dlo, [4]);
     const both = np.clip(x, lo, 2);
-    expectClose(both, refBroadcast([[3, 4], [4]], [dx, dlo], (v, l) => Math.min(Math.max(v, l), 2)).values, 0, 0);
+    await expectClose(both, refBroadcast([[3, 4], [4]], [dx, dlo], (v, l) => Math.min(Math.max(v, l), 2)).values, 0, 0);
     const onlyHi = np.clip(x, null, 1);
-    expectClose(onlyHi, Float64Array.from(dx, (v) => Math.min(v, 1)), 0, 0);
+    await expectClose(onlyHi, Float64Array.from(dx, (v) => Math.min(v, 1)), 0, 0);
     const onlyLo = np.clip(x, -1);
-    expectClose(onlyLo, Float64Array.from(dx, (v) => Math.max(v, -1)), 0, 0);
+    await expectClose(onlyLo, Float64Array.from(dx, (v) => Math.max(v, -1)), 0, 0);
     const none = np.clip(x, undefined, null);
     expect(none).not.toBe(x);
-    expectClose(none, dx, 0, 0);
+    await expectClose(none, dx, 0, 0);
     // lo > hi gives hi, as minimum(maximum(x, lo), hi).
     const crossed = np.clip(x, 1, 0);
-    expectClose(crossed, new Float64Array(12), 0, 0);
+    await expectClose(crossed, new Float64Array(12), 0, 0);
     for (const t of [x, lo, both, onlyHi, onlyLo, none, crossed]) t.dispose();
   });
 
-  it('dtypes follow maximum/minimum promotion', () => {
+  it('dtypes follow maximum/minimum promotion', async () => {
     const i = np.array(new Int32Array([-3, 0, 3]));
     const a = np.clip(i, 0, 1);
     expectType(a, 'int32');
-    expect(a.tolist()).toEqual([0, 0, 1]);
+    expect(await tolist(a)).toEqual([0, 0, 1]);
     const b = np.clip(i, -0.5, 1.5);
     expectType(b, 'float32', true);
-    expect(b.tolist()).toEqual([-0.5, 0, 1.5]);
+    expect(await tolist(b)).toEqual([-0.5, 0, 1.5]);
     for (const t of [i, a, b]) t.dispose();
   });
 });
@@ -570,39 +571,39 @@ describe('ranks 7 and 8 with broadcasting (rank guard)', () => {
     ],
   ];
   for (const [sx, sy] of CASES) {
-    it(`rank ${sx.length}: binary, comparison, unary, where and clip`, () => {
+    it(`rank ${sx.length}: binary, comparison, unary, where and clip`, async () => {
       const rng = mulberry32(sx.length * 1000 + 1);
       const dx = uniform(rng, sx, -3, 3);
       const dy = uniform(rng, sy, 0.5, 3);
       const x = arr(dx, sx);
       const y = arr(dy, sy);
-      const run = (z: np.Array, ref: (a: number, b: number) => number, rtol = 2e-5): void => {
+      const run = async (z: np.Array, ref: (a: number, b: number) => number, rtol = 2e-5): Promise<void> => {
         const r = refBroadcast([sx, sy], [dx, dy], ref);
         expect(z.shape).toEqual(r.shape);
-        expectClose(z, r.values, rtol);
+        await expectClose(z, r.values, rtol);
         z.dispose();
       };
-      run(np.add(x, y), (a, b) => a + b);
-      run(np.mul(x, y), (a, b) => a * b);
-      run(np.div(x, y), (a, b) => a / b);
-      run(np.maximum(x, y), Math.max);
-      run(np.less(x, y), (a, b) => bool(a < b));
-      run(np.pow(y, x), (a, b) => b ** a, 5e-5);
-      run(np.arctan2(x, y), Math.atan2);
-      run(np.logicalAnd(np.greater(x, 0), y), (a) => bool(a > 0));
-      run(np.where(np.less(x, 0), x, y), (a, b) => (a < 0 ? a : b));
-      run(np.clip(x, np.neg(y), y), (a, b) => Math.min(Math.max(a, -b), b));
+      await run(np.add(x, y), (a, b) => a + b);
+      await run(np.mul(x, y), (a, b) => a * b);
+      await run(np.div(x, y), (a, b) => a / b);
+      await run(np.maximum(x, y), Math.max);
+      await run(np.less(x, y), (a, b) => bool(a < b));
+      await run(np.pow(y, x), (a, b) => b ** a, 5e-5);
+      await run(np.arctan2(x, y), Math.atan2);
+      await run(np.logicalAnd(np.greater(x, 0), y), (a) => bool(a > 0));
+      await run(np.where(np.less(x, 0), x, y), (a, b) => (a < 0 ? a : b));
+      await run(np.clip(x, np.neg(y), y), (a, b) => Math.min(Math.max(a, -b), b));
       const e = np.exp(x);
       expect(e.shape).toEqual(sx);
-      expectClose(e, Float64Array.from(dx, Math.exp));
+      await expectClose(e, Float64Array.from(dx, Math.exp));
       const r = np.round(x);
-      expectClose(r, Float64Array.from(dx, roundHalfEven), 0, 0);
+      await expectClose(r, Float64Array.from(dx, roundHalfEven), 0, 0);
       const n = np.isnan(np.sqrt(x));
-      expect(Array.from(n.dataSync())).toEqual(Array.from(dx, (v) => bool(v < 0)));
+      expect(Array.from(await data(n))).toEqual(Array.from(dx, (v) => bool(v < 0)));
       for (const t of [x, y, e, r, n]) t.dispose();
     });
   }
-  it('rank 8 int32 and bool operands', () => {
+  it('rank 8 int32 and bool operands', async () => {
     const sx = [2, 1, 2, 3, 1, 1, 2, 2];
     const sy = [1, 3, 1, 3, 2, 2, 1, 1];
     const rng = mulberry32(8);
@@ -612,10 +613,10 @@ describe('ranks 7 and 8 with broadcasting (rank guard)', () => {
     const y = arr(dy, sy);
     const z = np.add(x, y);
     expectType(z, 'int32');
-    expectClose(z, refBroadcast([sx, sy], [dx, dy], (a, b) => a + b).values, 0, 0);
+    await expectClose(z, refBroadcast([sx, sy], [dx, dy], (a, b) => a + b).values, 0, 0);
     const o = np.add(np.greater(x, 0), y);
     expectType(o, 'bool');
-    expectClose(o, refBroadcast([sx, sy], [dx, dy], (a, b) => bool(a > 0 || b !== 0)).values, 0, 0);
+    await expectClose(o, refBroadcast([sx, sy], [dx, dy], (a, b) => bool(a > 0 || b !== 0)).values, 0, 0);
     for (const t of [x, y, z, o]) t.dispose();
   });
 });
@@ -680,13 +681,13 @@ describe('no leaks', () => {
     for (const t of [f, fp, i, bl]) t.dispose();
   });
 
-  it('functions that are the identity on a dtype still return a distinct array', () => {
+  it('functions that are the identity on a dtype still return a distinct array', async () => {
     const i = np.array(new Int32Array([1, 2]));
     for (const fn of [np.floor, np.ceil, (x: np.ArrayInput) => np.round(x), (x: np.ArrayInput) => np.clip(x)]) {
       const y = fn(i);
       expect(y).not.toBe(i);
       y.dispose();
-      expect(i.tolist()).toEqual([1, 2]);
+      expect(await tolist(i)).toEqual([1, 2]);
     }
     i.dispose();
   });

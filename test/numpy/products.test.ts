@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { AxisError, BroadcastError, checkGrads, makeJaxpr, np, numTensors, ShapedArray, ShapeError } from '../../src/index.js';
+import { data, item, tolist } from '../util/read.js';
 
 function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
@@ -61,9 +62,9 @@ function build(shape: number[], f: (idx: number[]) => number): Ref {
   return { v, shape };
 }
 
-function expectRef(got: np.Array, want: Ref, rtol = 1e-5, atol = 1e-5): void {
+async function expectRef(got: np.Array, want: Ref, rtol = 1e-5, atol = 1e-5): Promise<void> {
   expect(got.shape).toEqual(want.shape);
-  const g = got.dataSync();
+  const g = await data(got);
   for (let i = 0; i < want.v.length; i++)
     if (!(Math.abs(g[i]! - want.v[i]!) <= atol + rtol * Math.abs(want.v[i]!))) expect.fail(`element ${i} (${unravel(i, want.shape).join(',')}): got ${g[i]}, want ${want.v[i]}`);
 }
@@ -134,33 +135,33 @@ describe('np.dot', () => {
     [[2, 3, 4], [4]],
   ];
   for (const [as, bs] of cases) {
-    it(`${JSON.stringify(as)} . ${JSON.stringify(bs)}`, () => {
+    it(`${JSON.stringify(as)} . ${JSON.stringify(bs)}`, async () => {
       const a = rand(as);
       const b = rand(bs);
       const la = as.length - 1;
       const lb = bs.length === 1 ? 0 : bs.length - 2;
       const [x, y] = [toNp(a), toNp(b)];
       const out = np.dot(x, y);
-      expectRef(out, refTensordot(a, b, [la], [lb]));
+      await expectRef(out, refTensordot(a, b, [la], [lb]));
       [x, y, out].forEach((t) => t.dispose());
     });
   }
-  it('scalars multiply; JS numbers are weak', () => {
+  it('scalars multiply; JS numbers are weak', async () => {
     const x = np.array([1, 2, 3], { dtype: 'int32' });
     const out = np.dot(x, 2);
-    expect(out.tolist()).toEqual([2, 4, 6]);
+    expect(await tolist(out)).toEqual([2, 4, 6]);
     expect(out.dtype).toBe('int32');
     const out2 = np.dot(2.5, x);
     expect(out2.dtype).toBe('float32');
     [x, out, out2].forEach((t) => t.dispose());
   });
-  it('dtypes: int32 stays int32, int32 with float32 gives float32, bool gives bool', () => {
+  it('dtypes: int32 stays int32, int32 with float32 gives float32, bool gives bool', async () => {
     const i = np.array([[1, 2], [3, 4]], { dtype: 'int32' });
     const f = np.array([[1, 0], [0, 1]], { dtype: 'float32' });
     const b = np.array([[true, false], [false, false]]);
     const ii = np.dot(i, i);
     expect(ii.dtype).toBe('int32');
-    expect(ii.tolist()).toEqual([
+    expect(await tolist(ii)).toEqual([
       [7, 10],
       [15, 22],
     ]);
@@ -168,7 +169,7 @@ describe('np.dot', () => {
     expect(fi.dtype).toBe('float32');
     const bb = np.dot(b, b);
     expect(bb.dtype).toBe('bool');
-    expect(bb.tolist()).toEqual([
+    expect(await tolist(bb)).toEqual([
       [true, false],
       [false, false],
     ]);
@@ -200,30 +201,30 @@ describe('np.matmul', () => {
     [[3, 0], [0, 2]],
   ];
   for (const [as, bs] of cases) {
-    it(`${JSON.stringify(as)} @ ${JSON.stringify(bs)}`, () => {
+    it(`${JSON.stringify(as)} @ ${JSON.stringify(bs)}`, async () => {
       const a = rand(as);
       const b = rand(bs);
       const [x, y] = [toNp(a), toNp(b)];
       const out = np.matmul(x, y);
-      expectRef(out, refMatmul(a, b));
+      await expectRef(out, refMatmul(a, b));
       [x, y, out].forEach((t) => t.dispose());
     });
   }
-  it('the Array method x.matmul(y)', () => {
+  it('the Array method x.matmul(y)', async () => {
     const a = rand([2, 3]);
     const b = rand([3, 2]);
     const [x, y] = [toNp(a), toNp(b)];
     const out = x.matmul(y);
-    expectRef(out, refMatmul(a, b));
+    await expectRef(out, refMatmul(a, b));
     [x, y, out].forEach((t) => t.dispose());
   });
-  it('int32 exact', () => {
+  it('int32 exact', async () => {
     const a = rand([2, 3, 4], true);
     const b = rand([4, 2], true);
     const [x, y] = [toNp(a, 'int32'), toNp(b, 'int32')];
     const out = np.matmul(x, y);
     expect(out.dtype).toBe('int32');
-    expect(Array.from(out.dataSync())).toEqual(Array.from(refMatmul(a, b).v));
+    expect(Array.from(await data(out))).toEqual(Array.from(refMatmul(a, b).v));
     [x, y, out].forEach((t) => t.dispose());
   });
   it('errors: scalars, misaligned, batch dims that do not broadcast', () => {
@@ -261,23 +262,23 @@ describe('np.matmul', () => {
 // ---- outer / inner / vdot / tensordot / kron ---------------------------------------------
 
 describe('np.outer, np.inner, np.vdot', () => {
-  it('outer flattens its operands', () => {
+  it('outer flattens its operands', async () => {
     const a = rand([2, 2]);
     const b = rand([3]);
     const [x, y] = [toNp(a), toNp(b)];
     const out = np.outer(x, y);
-    expectRef(
+    await expectRef(
       out,
       build([4, 3], ([i, j]) => a.v[i!]! * b.v[j!]!),
     );
     [x, y, out].forEach((t) => t.dispose());
   });
-  it('inner contracts the last axes', () => {
+  it('inner contracts the last axes', async () => {
     const a = rand([2, 3, 4]);
     const b = rand([5, 4]);
     const [x, y] = [toNp(a), toNp(b)];
     const out = np.inner(x, y);
-    expectRef(out, refTensordot(a, b, [2], [1]));
+    await expectRef(out, refTensordot(a, b, [2], [1]));
     const s = np.inner(x, 2);
     expect(s.shape).toEqual([2, 3, 4]);
     [x, y, out, s].forEach((t) => t.dispose());
@@ -285,7 +286,7 @@ describe('np.outer, np.inner, np.vdot', () => {
     expect(() => np.inner(p, q)).toThrow(/np\.inner: shapes \[2, 3\] and \[2\] are not aligned/);
     [p, q].forEach((t) => t.dispose());
   });
-  it('vdot of flattened operands', () => {
+  it('vdot of flattened operands', async () => {
     const a = rand([2, 3]);
     const b = rand([6]);
     const [x, y] = [toNp(a), toNp(b)];
@@ -293,7 +294,7 @@ describe('np.outer, np.inner, np.vdot', () => {
     expect(out.shape).toEqual([]);
     let s = 0;
     for (let i = 0; i < 6; i++) s += a.v[i]! * b.v[i]!;
-    expect(out.item()).toBeCloseTo(s, 5);
+    expect(await item(out)).toBeCloseTo(s, 5);
     const z = np.ones([5]);
     expect(() => np.vdot(x, z)).toThrow(/same number of elements/);
     [x, y, z, out].forEach((t) => t.dispose());
@@ -301,21 +302,21 @@ describe('np.outer, np.inner, np.vdot', () => {
 });
 
 describe('np.tensordot', () => {
-  it('axes as a number (default 2), 0 and 1', () => {
+  it('axes as a number (default 2), 0 and 1', async () => {
     const a = rand([2, 3, 4]);
     const b = rand([3, 4, 5]);
     const [x, y] = [toNp(a), toNp(b)];
     const out = np.tensordot(x, y);
-    expectRef(out, refTensordot(a, b, [1, 2], [0, 1]));
+    await expectRef(out, refTensordot(a, b, [1, 2], [0, 1]));
     const c = rand([4, 2]);
     const z = toNp(c);
     const out1 = np.tensordot(x, z, 1);
-    expectRef(out1, refTensordot(a, c, [2], [0]));
+    await expectRef(out1, refTensordot(a, c, [2], [0]));
     const out0 = np.tensordot(z, z, 0);
-    expectRef(out0, refTensordot(c, c, [], []));
+    await expectRef(out0, refTensordot(c, c, [], []));
     [x, y, z, out, out1, out0].forEach((t) => t.dispose());
   });
-  it('axes as lists, out of order and negative', () => {
+  it('axes as lists, out of order and negative', async () => {
     const a = rand([2, 3, 4]);
     const b = rand([4, 3, 5]);
     const [x, y] = [toNp(a), toNp(b)];
@@ -323,9 +324,9 @@ describe('np.tensordot', () => {
       [1, -1],
       [1, 0],
     ]);
-    expectRef(out, refTensordot(a, b, [1, 2], [1, 0]));
+    await expectRef(out, refTensordot(a, b, [1, 2], [1, 0]));
     const out2 = np.tensordot(x, y, [2, 0]);
-    expectRef(out2, refTensordot(a, b, [2], [0]));
+    await expectRef(out2, refTensordot(a, b, [2], [0]));
     [x, y, out, out2].forEach((t) => t.dispose());
   });
   it('errors', () => {
@@ -346,7 +347,7 @@ describe('np.kron', () => {
     [[2, 1, 3], [2, 2, 2]],
   ];
   for (const [as, bs] of cases) {
-    it(`${JSON.stringify(as)} (x) ${JSON.stringify(bs)}`, () => {
+    it(`${JSON.stringify(as)} (x) ${JSON.stringify(bs)}`, async () => {
       const a = rand(as);
       const b = rand(bs);
       const n = Math.max(as.length, bs.length);
@@ -368,7 +369,7 @@ describe('np.kron', () => {
       );
       const [x, y] = [toNp(a), toNp(b)];
       const out = np.kron(x, y);
-      expectRef(out, want);
+      await expectRef(out, want);
       [x, y, out].forEach((t) => t.dispose());
     });
   }
@@ -377,7 +378,7 @@ describe('np.kron', () => {
 // ---- trace / diag / triu / tril -------------------------------------------------------------
 
 describe('np.trace', () => {
-  it('offsets on a square and a rectangular matrix', () => {
+  it('offsets on a square and a rectangular matrix', async () => {
     for (const shape of [
       [4, 4],
       [3, 5],
@@ -390,17 +391,17 @@ describe('np.trace', () => {
         for (let i = 0; i < shape[0]!; i++) if (i + off >= 0 && i + off < shape[1]!) s += at(a, [i, i + off]);
         const out = np.trace(x, off);
         expect(out.shape).toEqual([]);
-        expect(out.item()).toBeCloseTo(s, 5);
+        expect(await item(out)).toBeCloseTo(s, 5);
         out.dispose();
       }
       x.dispose();
     }
   });
-  it('axes of a 3-D array (negative too)', () => {
+  it('axes of a 3-D array (negative too)', async () => {
     const a = rand([3, 2, 4]);
     const x = toNp(a);
     const out = np.trace(x, 1, 2, 0);
-    expectRef(
+    await expectRef(
       out,
       build([2], ([j]) => {
         let s = 0;
@@ -409,19 +410,19 @@ describe('np.trace', () => {
       }),
     );
     const out2 = np.trace(x, 0, -3, -1);
-    expectRef(
+    await expectRef(
       out2,
       build([2], ([j]) => at(a, [0, j!, 0]) + at(a, [1, j!, 1]) + at(a, [2, j!, 2])),
     );
     [x, out, out2].forEach((t) => t.dispose());
   });
-  it('dtypes: int32 stays, bool sums as int32', () => {
+  it('dtypes: int32 stays, bool sums as int32', async () => {
     const i = np.array([[1, 2], [3, 4]], { dtype: 'int32' });
     const b = np.array([[true, true], [false, true]]);
     const ti = np.trace(i);
     const tb = np.trace(b);
-    expect([ti.dtype, ti.item()]).toEqual(['int32', 5]);
-    expect([tb.dtype, tb.item()]).toEqual(['int32', 2]);
+    expect([ti.dtype, await item(ti)]).toEqual(['int32', 5]);
+    expect([tb.dtype, await item(tb)]).toEqual(['int32', 2]);
     [i, b, ti, tb].forEach((t) => t.dispose());
   });
   it('errors', () => {
@@ -431,25 +432,25 @@ describe('np.trace', () => {
     expect(() => np.trace(m, 0, 0, 2)).toThrow(AxisError);
     [v, m].forEach((t) => t.dispose());
   });
-  it('ignores NaN off the diagonal (select, not multiply)', () => {
+  it('ignores NaN off the diagonal (select, not multiply)', async () => {
     const x = np.array([
       [1, NaN],
       [Infinity, 2],
     ]);
     const out = np.trace(x);
-    expect(out.item()).toBe(3);
+    expect(await item(out)).toBe(3);
     [x, out].forEach((t) => t.dispose());
   });
 });
 
 describe('np.diag', () => {
-  it('1-D input: a matrix with v on diagonal k', () => {
+  it('1-D input: a matrix with v on diagonal k', async () => {
     const a = rand([3]);
     const x = toNp(a);
     for (const k of [0, 1, 2, -1, -2]) {
       const n = 3 + Math.abs(k);
       const out = np.diag(x, k);
-      expectRef(
+      await expectRef(
         out,
         build([n, n], ([i, j]) => (j! - i! === k ? a.v[k >= 0 ? i! : j!]! : 0)),
       );
@@ -457,22 +458,22 @@ describe('np.diag', () => {
     }
     x.dispose();
   });
-  it('2-D input: diagonal k (empty past the corner)', () => {
+  it('2-D input: diagonal k (empty past the corner)', async () => {
     const a = rand([3, 5]);
     const x = toNp(a);
     for (const k of [0, 1, 3, 4, 5, 9, -1, -2, -3, -6]) {
       const vals: number[] = [];
       for (let i = 0; i < 3; i++) if (i + k >= 0 && i + k < 5) vals.push(at(a, [i, i + k]));
       const out = np.diag(x, k);
-      expectRef(out, { v: Float64Array.from(vals), shape: [vals.length] });
+      await expectRef(out, { v: Float64Array.from(vals), shape: [vals.length] });
       out.dispose();
     }
     x.dispose();
   });
-  it('int32 and errors', () => {
+  it('int32 and errors', async () => {
     const i = np.diag(np.array([1, 2], { dtype: 'int32' }));
     expect(i.dtype).toBe('int32');
-    expect(i.tolist()).toEqual([
+    expect(await tolist(i)).toEqual([
       [1, 0],
       [0, 2],
     ]);
@@ -484,17 +485,17 @@ describe('np.diag', () => {
 });
 
 describe('np.triu, np.tril', () => {
-  it('k from below to above the diagonal, on a batch of rectangular matrices', () => {
+  it('k from below to above the diagonal, on a batch of rectangular matrices', async () => {
     const a = rand([2, 3, 4]);
     const x = toNp(a);
     for (const k of [-3, -1, 0, 1, 2, 5]) {
       const up = np.triu(x, k);
-      expectRef(
+      await expectRef(
         up,
         build([2, 3, 4], (idx) => (idx[2]! - idx[1]! >= k ? at(a, idx) : 0)),
       );
       const lo = np.tril(x, k);
-      expectRef(
+      await expectRef(
         lo,
         build([2, 3, 4], (idx) => (idx[2]! - idx[1]! <= k ? at(a, idx) : 0)),
       );
@@ -502,21 +503,21 @@ describe('np.triu, np.tril', () => {
     }
     x.dispose();
   });
-  it('rank 8 input', () => {
+  it('rank 8 input', async () => {
     const a = rand([2, 1, 2, 1, 2, 1, 3, 3]);
     const x = toNp(a);
     const out = np.tril(x);
-    expectRef(
+    await expectRef(
       out,
       build(a.shape, (idx) => (idx[7]! <= idx[6]! ? at(a, idx) : 0)),
     );
     [x, out].forEach((t) => t.dispose());
   });
-  it('keeps the dtype; errors on 1-D', () => {
+  it('keeps the dtype; errors on 1-D', async () => {
     const b = np.array([[true, true], [true, true]]);
     const out = np.triu(b);
     expect(out.dtype).toBe('bool');
-    expect(out.tolist()).toEqual([
+    expect(await tolist(out)).toEqual([
       [true, true],
       [false, true],
     ]);

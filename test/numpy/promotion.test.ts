@@ -9,6 +9,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { makeJaxpr, np, ShapedArray } from '../../src/index.js';
+import { data, tolist } from '../util/read.js';
 
 type Kind = 'b' | 'i' | 'f' | 'wi' | 'wf' | 'I' | 'F' | 'B';
 /** What each kind is: an array (strong or weak) or a JS scalar. */
@@ -51,7 +52,7 @@ describe('promotion table through np.add', () => {
   for (const r of ORDER)
     for (const c of ORDER) {
       const [dtype, weak] = parse(TABLE[r][c]);
-      it(`${KINDS[r].what} + ${KINDS[c].what} -> ${weak ? 'weak ' : ''}${dtype}`, () => {
+      it(`${KINDS[r].what} + ${KINDS[c].what} -> ${weak ? 'weak ' : ''}${dtype}`, async () => {
         const x = KINDS[r].make();
         const y = KINDS[c].make();
         const z = np.add(x, y);
@@ -65,7 +66,7 @@ describe('promotion table through np.add', () => {
           const b = ys[ys.length === 1 ? 0 : k]!;
           return dtype === 'bool' ? Number(a !== 0 || b !== 0) : a + b;
         });
-        expect(Array.from(z.dataSync())).toEqual(expected);
+        expect(Array.from(await data(z))).toEqual(expected);
         z.dispose();
         disposeInput(x);
         disposeInput(y);
@@ -98,7 +99,7 @@ describe('promotion in other functions', () => {
     w.dispose();
   });
 
-  it('where promotes its two branches like add; comparisons promote then give strong bool', () => {
+  it('where promotes its two branches like add; comparisons promote then give strong bool', async () => {
     const i = np.array(new Int32Array([1, 2]));
     const c = np.array([true, false]);
     const cases: [np.Array, np.DType, boolean][] = [
@@ -119,7 +120,7 @@ describe('promotion in other functions', () => {
     }
     // less(int32 [1, 2], 1.5) compares in float32: no truncation of 1.5.
     const lt = np.less(i, 1.5);
-    expect(lt.tolist()).toEqual([true, false]);
+    expect(await tolist(lt)).toEqual([true, false]);
     for (const t of [i, c, lt]) t.dispose();
   });
 

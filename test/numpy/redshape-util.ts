@@ -6,6 +6,7 @@ import { expect } from 'vitest';
 import { np, numTensors, type MaybeZero } from '../../src/index.js';
 import type { Array } from '../../src/core/array.js';
 import type { DType } from '../../src/core/dtype.js';
+import { data } from '../util/read.js';
 
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
@@ -48,15 +49,15 @@ export function rand(rng: () => number, shape: number[], dtype: DType = 'float32
   return [arr(r, dtype), r];
 }
 
-export function read(a: MaybeZero | Array): Float64Array {
-  return Float64Array.from((a as Array).dataSync());
+export async function read(a: MaybeZero | Array): Promise<Float64Array> {
+  return Float64Array.from(await data(a as Array));
 }
 
 /** Checks shape and values (NaN must match NaN; infinities must match exactly). */
-export function expectClose(actual: MaybeZero | Array, ref: Ref, rtol = 1e-5, atol = 1e-6): void {
+export async function expectClose(actual: MaybeZero | Array, ref: Ref, rtol = 1e-5, atol = 1e-6): Promise<void> {
   const a = actual as Array;
   expect(a.shape).toEqual(ref.shape);
-  const got = read(a);
+  const got = await read(a);
   for (let i = 0; i < ref.data.length; i++) {
     const want = ref.data[i]!;
     const g = got[i]!;

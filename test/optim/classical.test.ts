@@ -8,6 +8,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { ArgumentError, jit, lax, np, numTensors, optim, random } from '../../src/index.js';
 import { makeLoss, notesMultipliers } from '../../examples/quartic.js';
+import { data, item } from '../util/read.js';
 
 type V = [number, number];
 type M = [[number, number], [number, number]];
@@ -16,9 +17,9 @@ type Opt = optim.Optimizer<np.Array, null>;
 // ---- float64 references -----------------------------------------------------
 
 /** The notes' multipliers as numbers: `uniform(key(1), (8,))` with entries 3 and 7 set to 1. */
-const mult: number[] = (() => {
+const mult: number[] = await (async () => {
   const u = random.uniform(random.key(1), [8]);
-  const m = Array.from(u.dataSync());
+  const m = Array.from(await data(u));
   u.dispose();
   m[3] = 1;
   m[7] = 1;
@@ -174,19 +175,19 @@ const Z0: V = [-0.9, 0.4];
 const STEPS = 15;
 
 /** Runs `steps` steps of `opt` eagerly, returning every iterate (z0 included) and the reported losses. */
-function run(opt: Opt, loss: (z: np.Array) => np.Array, z0: V, steps: number): { zs: V[]; losses: number[] } {
+async function run(opt: Opt, loss: (z: np.Array) => np.Array, z0: V, steps: number): Promise<{ zs: V[]; losses: number[] }> {
   let z = np.array(z0);
   let state = opt.init(z);
   const zs: V[] = [z0];
   const losses: number[] = [];
   for (let i = 0; i < steps; i++) {
     const [next, nextState, info] = opt.step(z, state, loss);
-    losses.push(Number(info.loss!.item()));
+    losses.push(Number(await item(info.loss!)));
     info.loss!.dispose();
     z.dispose();
     z = next;
     state = nextState;
-    zs.push(Array.from(z.dataSync()) as V);
+    zs.push(Array.from(await data(z)) as V);
   }
   z.dispose();
   return { zs, losses };
@@ -221,17 +222,17 @@ const notesCases: { name: string; make: () => Opt; ref: (z: V) => V }[] = [
 ];
 
 describe('the notes 2-D problem: 15 steps from (-0.9, 0.4) match float64 JS trajectories', () => {
-  it('the JS reference loss agrees with examples/quartic.ts', () => {
+  it('the JS reference loss agrees with examples/quartic.ts', async () => {
     for (const z of [Z0, quarticMin, [0.3, -0.7] as V]) {
       const l = notesLoss(np.array(z));
-      expect(Math.abs(Number(l.item()) - quartic.f(z))).toBeLessThan(1e-5);
+      expect(Math.abs(Number(await item(l)) - quartic.f(z))).toBeLessThan(1e-5);
       l.dispose();
     }
   });
 
   for (const c of notesCases) {
-    it(c.name, () => {
-      const { zs, losses } = run(c.make(), notesLoss, Z0, STEPS);
+    it(c.name, async () => {
+      const { zs, losses } = await run(c.make(), notesLoss, Z0, STEPS);
       const want = trajectory(c.ref, Z0, STEPS);
       expectTrajectory(zs, want, 1e-4);
       // info.loss is L at the step's input point.
@@ -239,7 +240,7 @@ describe('the notes 2-D problem: 15 steps from (-0.9, 0.4) match float64 JS traj
     });
   }
 
-  it('the defaults are the notes hyperparameters (same trajectories as the explicit settings)', () => {
+  it('the defaults are the notes hyperparameters (same trajectories as the explicit settings)', async () => {
     const pairs: [Opt, (z: V) => V][] = [
       [optim.gradientDescent(), reference.gradientDescent(quartic, 0.1)],
       [optim.newton(), reference.newton(quartic, 0.8)],
@@ -247,33 +248,33 @@ describe('the notes 2-D problem: 15 steps from (-0.9, 0.4) match float64 JS traj
       [optim.trustRegionNewton(), reference.trustRegionNewton(quartic, 0.8)],
       [optim.diagonalNewton(), reference.diagonalNewton(quartic, 0.5)],
     ];
-    for (const [opt, ref] of pairs) expectTrajectory(run(opt, notesLoss, Z0, 3).zs, trajectory(ref, Z0, 3), 1e-4);
+    for (const [opt, ref] of pairs) expectTrajectory((await run(opt, notesLoss, Z0, 3)).zs, trajectory(ref, Z0, 3), 1e-4);
   });
 
-  it("diagonal Newton: the notes' row sums differ from the true diagonal on this problem", () => {
-    const a = run(optim.diagonalNewton(), notesLoss, Z0, 1).zs[1]!;
-    const b = run(optim.diagonalNewton({ variant: 'notes' }), notesLoss, Z0, 1).zs[1]!;
+  it("diagonal Newton: the notes' row sums differ from the true diagonal on this problem", async () => {
+    const a = (await run(optim.diagonalNewton(), notesLoss, Z0, 1)).zs[1]!;
+    const b = (await run(optim.diagonalNewton({ variant: 'notes' }), notesLoss, Z0, 1)).zs[1]!;
     expect(Math.hypot(a[0] - b[0], a[1] - b[1])).toBeGreaterThan(1e-3);
   });
 });
 
 describe("the notes' claims", () => {
-  it('gradient descent ends within 0.1 of the minimizer after 15 steps', () => {
-    const z = run(optim.gradientDescent(), notesLoss, Z0, STEPS).zs[STEPS]!;
+  it('gradient descent ends within 0.1 of the minimizer after 15 steps', async () => {
+    const z = (await run(optim.gradientDescent(), notesLoss, Z0, STEPS)).zs[STEPS]!;
     expect(Math.hypot(z[0] - quarticMin[0], z[1] - quarticMin[1])).toBeLessThan(0.1);
   });
 
-  it("Newton (lr 0.8) overshoots the minimizer's y at step 3", () => {
-    const { zs } = run(optim.newton(), notesLoss, Z0, 3);
+  it("Newton (lr 0.8) overshoots the minimizer's y at step 3", async () => {
+    const { zs } = await run(optim.newton(), notesLoss, Z0, 3);
     // Starting above the minimizer (y0 = 0.4 > y*), the third iterate lands below it.
     expect(Z0[1]).toBeGreaterThan(quarticMin[1]);
     expect(zs[2]![1]).toBeGreaterThan(quarticMin[1]);
     expect(zs[3]![1]).toBeLessThan(quarticMin[1] - 0.1);
   });
 
-  it('trust-region Newton equals Newton here (H is positive definite along the path)', () => {
-    const a = run(optim.newton(), notesLoss, Z0, STEPS).zs;
-    const b = run(optim.trustRegionNewton(), notesLoss, Z0, STEPS).zs;
+  it('trust-region Newton equals Newton here (H is positive definite along the path)', async () => {
+    const a = (await run(optim.newton(), notesLoss, Z0, STEPS)).zs;
+    const b = (await run(optim.trustRegionNewton(), notesLoss, Z0, STEPS)).zs;
     expectTrajectory(b, a, 1e-5);
     for (const z of trajectory(reference.newton(quartic, 0.8), Z0, STEPS)) {
       const h = quartic.hess(z);
@@ -293,7 +294,7 @@ describe('jit(opt.step, { staticArgnums: [2] })', () => {
     ["diagonalNewton 'notes'", () => optim.diagonalNewton({ variant: 'notes' })],
   ];
   for (const [name, make] of makers) {
-    it(`${name}: traces once, matches the eager step, leaks nothing over 1,000 steps`, () => {
+    it(`${name}: traces once, matches the eager step, leaks nothing over 1,000 steps`, async () => {
       const opt = make();
       // Its own multipliers: jit's dispose() frees the arrays the traced function
       // closed over (see the report), which must not be the shared ones.
@@ -307,7 +308,7 @@ describe('jit(opt.step, { staticArgnums: [2] })', () => {
       const step = jit(opt.step, { staticArgnums: [2] });
       let z = np.array(Z0);
       let state = opt.init(z);
-      const eager = run(opt, notesLoss, Z0, 5).zs;
+      const eager = (await run(opt, notesLoss, Z0, 5)).zs;
       const jitted: V[] = [Z0];
       const tick = (): void => {
         const [next, nextState, info] = step(z, state, counted);
@@ -319,10 +320,10 @@ describe('jit(opt.step, { staticArgnums: [2] })', () => {
       tick();
       const perTrace = calls;
       expect(perTrace).toBeGreaterThan(0);
-      jitted.push(Array.from(z.dataSync()) as V);
+      jitted.push(Array.from(await data(z)) as V);
       for (let i = 1; i < 5; i++) {
         tick();
-        jitted.push(Array.from(z.dataSync()) as V);
+        jitted.push(Array.from(await data(z)) as V);
       }
       expectTrajectory(jitted, eager, 1e-5);
       const before = numTensors();
@@ -340,70 +341,70 @@ describe('jit(opt.step, { staticArgnums: [2] })', () => {
 describe('Rosenbrock from (-1.2, 1), settings per method', () => {
   const R0: V = [-1.2, 1];
 
-  it('the JS reference Rosenbrock agrees with the tfjax loss', () => {
+  it('the JS reference Rosenbrock agrees with the tfjax loss', async () => {
     const l = rosenLoss(np.array(R0));
-    expect(l.item()).toBeCloseTo(rosen.f(R0), 4);
+    expect(await item(l)).toBeCloseTo(rosen.f(R0), 4);
     l.dispose();
   });
 
   /** Runs `steps` steps inside one jitted lax.forLoop (the step composes with control flow). */
-  function loop(opt: Opt, steps: number): V {
+  async function loop(opt: Opt, steps: number): Promise<V> {
     const many = jit((z0: np.Array) => lax.forLoop(0, steps, (_i, z: np.Array) => opt.step(z, null, rosenLoss)[0], z0));
     const z0 = np.array(R0);
     const z = many(z0);
-    const out = Array.from(z.dataSync()) as V;
+    const out = Array.from(await data(z)) as V;
     [z0, z].forEach((a) => a.dispose());
     many.dispose();
     return out;
   }
   const dist = (z: V): number => Math.hypot(z[0] - 1, z[1] - 1);
 
-  it("gradient descent: the notes' lr 0.1 diverges here; lr 1.5e-3 creeps along the valley (3,000 steps)", () => {
-    const { zs } = run(optim.gradientDescent({ lr: 0.1 }), rosenLoss, R0, 3);
+  it("gradient descent: the notes' lr 0.1 diverges here; lr 1.5e-3 creeps along the valley (3,000 steps)", async () => {
+    const { zs } = await run(optim.gradientDescent({ lr: 0.1 }), rosenLoss, R0, 3);
     expect(!Number.isFinite(rosen.f(zs[3]!)) || rosen.f(zs[3]!) > 1e6).toBe(true);
     // Steps beyond 2 / λ_max(H) ≈ 2e-3 oscillate across the valley; 1.5e-3 descends monotonically but slowly.
     const want = trajectory(reference.gradientDescent(rosen, 1.5e-3), R0, 3000);
     want.slice(1).forEach((z, i) => expect(rosen.f(z)).toBeLessThan(rosen.f(want[i]!)));
-    const z = loop(optim.gradientDescent({ lr: 1.5e-3 }), 3000);
+    const z = await loop(optim.gradientDescent({ lr: 1.5e-3 }), 3000);
     expect(dist(z)).toBeLessThan(0.2);
     expect(rosen.f(z)).toBeLessThan(0.01);
     expect(Math.hypot(z[0] - want[3000]![0], z[1] - want[3000]![1])).toBeLessThan(1e-2);
   }, 120_000);
 
-  it('Newton: full steps (lr 1) converge in 10 steps; the default lr 0.8 in 40', () => {
-    const full = run(optim.newton({ lr: 1 }), rosenLoss, R0, 10).zs;
+  it('Newton: full steps (lr 1) converge in 10 steps; the default lr 0.8 in 40', async () => {
+    const full = (await run(optim.newton({ lr: 1 }), rosenLoss, R0, 10)).zs;
     expectTrajectory(full, trajectory(reference.newton(rosen, 1), R0, 10), 1e-3);
     expect(dist(full[10]!)).toBeLessThan(1e-4);
-    expect(dist(loop(optim.newton(), 40))).toBeLessThan(1e-4);
+    expect(dist(await loop(optim.newton(), 40))).toBeLessThan(1e-4);
   });
 
-  it('damped Newton: lr 1, damping 0.1 converges in 20 steps; the defaults (0.8, 1) in 200', () => {
-    const { zs } = run(optim.dampedNewton({ lr: 1, damping: 0.1 }), rosenLoss, R0, 20);
+  it('damped Newton: lr 1, damping 0.1 converges in 20 steps; the defaults (0.8, 1) in 200', async () => {
+    const { zs } = await run(optim.dampedNewton({ lr: 1, damping: 0.1 }), rosenLoss, R0, 20);
     expectTrajectory(zs, trajectory(reference.dampedNewton(rosen, 1, 0.1), R0, 20), 1e-3);
     expect(dist(zs[20]!)).toBeLessThan(1e-4);
-    expect(dist(loop(optim.dampedNewton(), 200))).toBeLessThan(1e-4);
+    expect(dist(await loop(optim.dampedNewton(), 200))).toBeLessThan(1e-4);
   });
 
-  it('trust-region Newton: lr 1 converges in 10 steps, as Newton (H stays positive definite on this path)', () => {
-    const { zs } = run(optim.trustRegionNewton({ lr: 1 }), rosenLoss, R0, 10);
+  it('trust-region Newton: lr 1 converges in 10 steps, as Newton (H stays positive definite on this path)', async () => {
+    const { zs } = await run(optim.trustRegionNewton({ lr: 1 }), rosenLoss, R0, 10);
     expectTrajectory(zs, trajectory(reference.trustRegionNewton(rosen, 1), R0, 10), 1e-3);
     expect(dist(zs[10]!)).toBeLessThan(1e-4);
   });
 
-  it('diagonal Newton: erratic here (the valley couples x and y); lr 0.4 gets within 0.06 in 1,000 steps', () => {
+  it('diagonal Newton: erratic here (the valley couples x and y); lr 0.4 gets within 0.06 in 1,000 steps', async () => {
     // In float64: with lr 0.5 the diagonal ∂²f/∂x² = 2 - 400 y + 1200 x² turns negative on some
     // steps and the iterate wanders to (-2.3, 5.5) by step 1,000; lr 0.4 avoids that region.
     const ref = (lr: number, n: number): V => trajectory(reference.diagonalNewton(rosen, lr), R0, n)[n]!;
     expect(dist(ref(0.5, 1000))).toBeGreaterThan(1);
     expect(dist(ref(0.4, 1000))).toBeLessThan(0.06);
-    const z = loop(optim.diagonalNewton({ lr: 0.4 }), 1000);
+    const z = await loop(optim.diagonalNewton({ lr: 0.4 }), 1000);
     expect(dist(z)).toBeLessThan(0.06);
     expect(rosen.f(z)).toBeLessThan(1e-3);
   }, 120_000);
 });
 
 describe('pytrees and errors', () => {
-  it('parameters may be a pytree (raveled for the matrix methods)', () => {
+  it('parameters may be a pytree (raveled for the matrix methods)', async () => {
     interface P {
       w: np.Array;
       b: np.Array;
@@ -415,14 +416,14 @@ describe('pytrees and errors', () => {
       const [p1, , info] = opt.step(p0, null, loss);
       expect(p1.w.shape).toEqual([1, 3]);
       expect(p1.b.shape).toEqual([]);
-      Array.from(p1.w.dataSync()).forEach((v) => expect(v).toBeCloseTo(1, 5));
-      expect(p1.b.item()).toBeCloseTo(-3, 5);
-      expect(info.loss!.item()).toBeCloseTo(1 + 1 + 16 + 32, 4);
+      Array.from(await data(p1.w)).forEach((v) => expect(v).toBeCloseTo(1, 5));
+      expect(await item(p1.b)).toBeCloseTo(-3, 5);
+      expect(await item(info.loss!)).toBeCloseTo(1 + 1 + 16 + 32, 4);
       [p1.w, p1.b, info.loss!].forEach((a) => a.dispose());
     }
     const [g1] = optim.gradientDescent<P>({ lr: 0.25 }).step(p0, null, loss);
-    expect(Array.from(g1.w.dataSync())).toEqual([0.5, 1.5, 3]);
-    expect(g1.b.item()).toBeCloseTo(1 - 0.25 * 16, 6);
+    expect(Array.from(await data(g1.w))).toEqual([0.5, 1.5, 3]);
+    expect(await item(g1.b)).toBeCloseTo(1 - 0.25 * 16, 6);
     [g1.w, g1.b, p0.w, p0.b].forEach((a) => a.dispose());
   });
 

@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { ArgumentError, ShapeError, jit, np, numTensors, optim, random, valueAndGrad } from '../../src/index.js';
 import { setMaskedWhile } from '../../src/lax/while.js';
 import { makeLoss, notesMultipliers } from '../../examples/quartic.js';
+import { data, item, tolist } from '../util/read.js';
 
 type V = number[];
 type A = np.Array;
@@ -18,9 +19,9 @@ type A = np.Array;
 // ---- float64 references -----------------------------------------------------
 
 /** The notes' multipliers: `uniform(key(1), (8,))` (float32 values) with entries 3 and 7 set to 1. */
-const mult: number[] = (() => {
+const mult: number[] = await (async () => {
   const u = random.uniform(random.key(1), [8]);
-  const m = Array.from(u.dataSync());
+  const m = Array.from(await data(u));
   u.dispose();
   m[3] = 1;
   m[7] = 1;
@@ -167,7 +168,7 @@ const rosen = (z: A): A => {
 type AnyOpt = optim.Optimizer<A, any>;
 
 /** Runs `steps` steps (jitted unless `eager`) and returns the points z_0..z_steps; frees everything. */
-function trajectory(opt: AnyOpt, lossFn: (z: A) => A, z0: V, steps: number, { eager = false } = {}): V[] {
+async function trajectory(opt: AnyOpt, lossFn: (z: A) => A, z0: V, steps: number, { eager = false } = {}): Promise<V[]> {
   const jitted = eager ? null : jit(opt.step, { staticArgnums: [2] });
   const step = jitted ?? opt.step;
   let z = np.array(z0);
@@ -177,7 +178,7 @@ function trajectory(opt: AnyOpt, lossFn: (z: A) => A, z0: V, steps: number, { ea
     const [z1, s1, info] = step(z, state, lossFn);
     disposeTree([z, state, info]);
     [z, state] = [z1, s1];
-    out.push(Array.from(z.dataSync()));
+    out.push(Array.from(await data(z)));
   }
   disposeTree([z, state]);
   jitted?.dispose();
@@ -210,10 +211,10 @@ const z0: V = [-0.9, 0.4];
 // ---- the notes' problem, the notes' hyperparameters ----------------------------
 
 describe("the notes' 2-D problem, 15 steps from (-0.9, 0.4) with lr 0.15", () => {
-  it('the float64 references: Newton minimizer and the notes’ qualitative claims', () => {
+  it('the float64 references: Newton minimizer and the notes’ qualitative claims', async () => {
     expect(norm(quartic.grad(zStar))).toBeLessThan(1e-12);
     const m = notesMultipliers();
-    expect(Array.from(m.dataSync())).toEqual(mult);
+    expect(Array.from(await data(m))).toEqual(mult);
     m.dispose();
     // BFGS approaches the minimizer but is slowed near the end; the notes' L-BFGS stalls far from it.
     const b = refBfgs(quartic, z0, 15, 'notes');
@@ -235,25 +236,25 @@ describe("the notes' 2-D problem, 15 steps from (-0.9, 0.4) with lr 0.15", () =>
     ['lbfgs({ memory: 3 }) (correct)', () => optim.lbfgs({ memory: 3 }), refLbfgs(quartic, z0, 15, 'correct', 3)],
   ];
   for (const [name, make, want] of cases) {
-    it(`${name} matches the float64 trajectory to 1e-4 (jitted)`, () => {
-      expectTrajectory(trajectory(make(), loss, z0, 15), want);
+    it(`${name} matches the float64 trajectory to 1e-4 (jitted)`, async () => {
+      expectTrajectory(await trajectory(make(), loss, z0, 15), want);
     });
   }
 
-  it('eager steps match the reference too, and info.loss is the loss at the input', () => {
-    expectTrajectory(trajectory(optim.bfgs({ variant: 'notes' }), loss, z0, 4, { eager: true }), refBfgs(quartic, z0, 4, 'notes'));
-    expectTrajectory(trajectory(optim.lbfgs({ variant: 'notes' }), loss, z0, 4, { eager: true }), refLbfgs(quartic, z0, 4, 'notes', 10));
-    expectTrajectory(trajectory(optim.lbfgs(), loss, z0, 4, { eager: true }), refLbfgs(quartic, z0, 4, 'correct', 10));
+  it('eager steps match the reference too, and info.loss is the loss at the input', async () => {
+    expectTrajectory(await trajectory(optim.bfgs({ variant: 'notes' }), loss, z0, 4, { eager: true }), refBfgs(quartic, z0, 4, 'notes'));
+    expectTrajectory(await trajectory(optim.lbfgs({ variant: 'notes' }), loss, z0, 4, { eager: true }), refLbfgs(quartic, z0, 4, 'notes', 10));
+    expectTrajectory(await trajectory(optim.lbfgs(), loss, z0, 4, { eager: true }), refLbfgs(quartic, z0, 4, 'correct', 10));
     for (const opt of [optim.bfgs(), optim.lbfgs()] as AnyOpt[]) {
       const z = np.array(z0);
       const state: unknown = opt.init(z);
       const out = opt.step(z, state, loss);
-      expect(Math.abs((out[2].loss!.item() as number) - quartic.f(z0))).toBeLessThan(1e-5);
+      expect(Math.abs((await item(out[2].loss!) as number) - quartic.f(z0))).toBeLessThan(1e-5);
       disposeTree([z, state, out]);
     }
   });
 
-  it('the L-BFGS state: newest pair first, count capped at memory', () => {
+  it('the L-BFGS state: newest pair first, count capped at memory', async () => {
     const opt = optim.lbfgs({ memory: 3 });
     const step = jit(opt.step, { staticArgnums: [2] });
     let z = np.array(z0);
@@ -261,13 +262,13 @@ describe("the notes' 2-D problem, 15 steps from (-0.9, 0.4) with lr 0.15", () =>
     expect(state.dzs.shape).toEqual([3, 2]);
     const counts: number[] = [];
     for (let k = 0; k < 5; k++) {
-      const zPrev = Array.from(z.dataSync());
+      const zPrev = Array.from(await data(z));
       const [z1, s1, info] = step(z, state, loss);
       disposeTree([z, state, info]);
       [z, state] = [z1, s1];
-      counts.push(state.count.item() as number);
-      const zNew = Array.from(z.dataSync());
-      const s0 = (state.dzs.tolist() as number[][])[0]!;
+      counts.push(await item(state.count) as number);
+      const zNew = Array.from(await data(z));
+      const s0 = (await tolist(state.dzs) as number[][])[0]!;
       expect(dist(s0, sub(zNew, zPrev))).toBeLessThan(1e-6);
     }
     expect(counts).toEqual([1, 2, 3, 3, 3]);
@@ -287,8 +288,8 @@ describe('with a line search', () => {
     ["lbfgs({ lineSearch: { kind: 'wolfe' } })", () => optim.lbfgs({ lineSearch: { kind: 'wolfe' } }), 8],
   ];
   for (const [name, make, expected] of configs) {
-    it(`${name} reaches the notes' minimizer to 1e-4 (in ${expected} steps) and stays there`, () => {
-      const traj = trajectory(make(), loss, z0, 30);
+    it(`${name} reaches the notes' minimizer to 1e-4 (in ${expected} steps) and stays there`, async () => {
+      const traj = await trajectory(make(), loss, z0, 30);
       const k = stepsTo(traj, zStar);
       expect(k).toBeGreaterThan(0);
       expect(k).toBeLessThanOrEqual(expected + 1);
@@ -309,15 +310,15 @@ describe('with a line search', () => {
     ["lbfgs({ lineSearch: { kind: 'wolfe' } })", () => optim.lbfgs({ lineSearch: { kind: 'wolfe' } }), 36],
   ];
   for (const [name, make, expected] of rosenConfigs) {
-    it(`Rosenbrock from (-1.2, 1): ${name} reaches (1, 1) to 1e-4 (in about ${expected} steps)`, () => {
-      const traj = trajectory(make(), rosen, [-1.2, 1], 60);
+    it(`Rosenbrock from (-1.2, 1): ${name} reaches (1, 1) to 1e-4 (in about ${expected} steps)`, async () => {
+      const traj = await trajectory(make(), rosen, [-1.2, 1], 60);
       const k = stepsTo(traj, [1, 1]);
       expect(k).toBeGreaterThan(0);
       expect(k).toBeLessThanOrEqual(expected + 3);
     });
   }
-  it('Rosenbrock: L-BFGS with Armijo backtracking alone crawls (pairs fail the curvature condition), as documented', () => {
-    const traj = trajectory(optim.lbfgs({ lineSearch: true }), rosen, [-1.2, 1], 30);
+  it('Rosenbrock: L-BFGS with Armijo backtracking alone crawls (pairs fail the curvature condition), as documented', async () => {
+    const traj = await trajectory(optim.lbfgs({ lineSearch: true }), rosen, [-1.2, 1], 30);
     expect(dist(traj[30]!, [1, 1])).toBeGreaterThan(0.5);
   });
 });
@@ -355,34 +356,34 @@ describe('line search functions', () => {
     return { x: xa, f, g, d: np.neg(g) };
   };
 
-  it('backtracking halves from 1 until Armijo holds', () => {
+  it('backtracking halves from 1 until Armijo holds', async () => {
     const { x, f, g, d } = at(sq, [1, 2]);
     const r = optim.backtrackingLineSearch(sq, x, d, f, g);
-    expect(r.stepSize.item()).toBe(0.5);
-    expect(r.iters.item()).toBe(1);
-    expect(r.params.tolist()).toEqual([0, 0]);
-    expect(r.grad.tolist()).toEqual([0, 0]);
+    expect(await item(r.stepSize)).toBe(0.5);
+    expect(await item(r.iters)).toBe(1);
+    expect(await tolist(r.params)).toEqual([0, 0]);
+    expect(await tolist(r.grad)).toEqual([0, 0]);
     // init and shrink are honoured: phi(t) = 5 (1 - 2t)^2 fails at 1.2, holds at 0.36.
     const r2 = optim.backtrackingLineSearch(sq, x, d, f, g, { init: 1.2, shrink: 0.3 });
-    expect(r2.stepSize.item()).toBeCloseTo(0.36, 6);
-    expect(r2.iters.item()).toBe(1);
+    expect(await item(r2.stepSize)).toBeCloseTo(0.36, 6);
+    expect(await item(r2.iters)).toBe(1);
     disposeTree([x, f, g, d, r, r2]);
   });
 
-  it('backtracking treats a NaN loss as a failed trial', () => {
+  it('backtracking treats a NaN loss as a failed trial', async () => {
     // f(x) = (x - 1)^2 + 0 * log(1.5 - x): NaN for x > 1.5. From 0 along 4: t = 1 and 0.5 are NaN, 0.25 lands on 1.
     const lf = (x: A): A => np.sum(np.add(np.square(np.sub(x, 1)), np.mul(np.log(np.sub(1.5, x)), 0)));
     const x = np.array([0]);
     const [f, g] = valueAndGrad(lf)(x);
     const d = np.array([4]);
     const r = optim.backtrackingLineSearch(lf, x, d, f, g);
-    expect(r.stepSize.item()).toBe(0.25);
-    expect(r.iters.item()).toBe(2);
-    expect(r.value.item()).toBe(0);
+    expect(await item(r.stepSize)).toBe(0.25);
+    expect(await item(r.iters)).toBe(2);
+    expect(await item(r.value)).toBe(0);
     disposeTree([x, f, g, d, r]);
   });
 
-  it('the Wolfe search satisfies the strong Wolfe conditions (checked in float64)', () => {
+  it('the Wolfe search satisfies the strong Wolfe conditions (checked in float64)', async () => {
     // phi(t) = f(x + t d) for f(x) = (x - 3)^4 + x^2 from x = 0 along -g = 110.
     const lf = (x: A): A => np.sum(np.add(np.pow(np.sub(x, 3), 4), np.square(x)));
     const fx = (x: number) => (x - 3) ** 4 + x ** 2;
@@ -394,47 +395,47 @@ describe('line search functions', () => {
       [0.3, 0.4],
     ] as const) {
       const r = optim.wolfeLineSearch(lf, x, d, f, g, { c1, c2 });
-      const t = r.stepSize.item() as number;
+      const t = await item(r.stepSize) as number;
       const dd = 108; // -g(0) = -(4 * -27) = 108
       expect(t).toBeGreaterThan(0);
       expect(fx(t * dd)).toBeLessThanOrEqual(fx(0) + c1 * t * gx(0) * dd + 1e-4);
       expect(Math.abs(gx(t * dd) * dd)).toBeLessThanOrEqual(c2 * Math.abs(gx(0) * dd) * (1 + 1e-4));
-      expect(Math.abs((r.value.item() as number) - fx(t * dd))).toBeLessThan(1e-3);
-      expect(Math.abs((r.grad.item() as number) - gx(t * dd))).toBeLessThan(1e-3);
+      expect(Math.abs((await item(r.value) as number) - fx(t * dd))).toBeLessThan(1e-3);
+      expect(Math.abs((await item(r.grad) as number) - gx(t * dd))).toBeLessThan(1e-3);
       disposeTree(r);
     }
     disposeTree([x, f, g, d]);
   });
 
-  it('the Wolfe search extrapolates (doubling) from a small first step', () => {
+  it('the Wolfe search extrapolates (doubling) from a small first step', async () => {
     // phi(t) = (t - 3)^2 along d = 1 from 0: curvature needs |2 (t - 3)| <= 0.9 * 6, t >= 0.3; 0.001 * 2^9 = 0.512.
     const lf = (x: A): A => np.sum(np.square(np.sub(x, 3)));
     const x = np.array([0]);
     const [f, g] = valueAndGrad(lf)(x);
     const d = np.array([1]);
     const r = optim.wolfeLineSearch(lf, x, d, f, g, { init: 1e-3 });
-    expect(r.stepSize.item()).toBeCloseTo(0.512, 6);
-    expect(r.iters.item()).toBe(9);
+    expect(await item(r.stepSize)).toBeCloseTo(0.512, 6);
+    expect(await item(r.iters)).toBe(9);
     // Out of trials (maxIters 3): the best point satisfying sufficient decrease so far.
     const r2 = optim.wolfeLineSearch(lf, x, d, f, g, { init: 1e-3, maxIters: 3 });
-    expect(r2.stepSize.item()).toBeCloseTo(0.008, 6);
+    expect(await item(r2.stepSize)).toBeCloseTo(0.008, 6);
     // lineSearch dispatches on kind.
     const r3 = optim.lineSearch(lf, x, d, f, g, { kind: 'wolfe', init: 1e-3 });
-    expect(r3.stepSize.item()).toBeCloseTo(0.512, 6);
+    expect(await item(r3.stepSize)).toBeCloseTo(0.512, 6);
     disposeTree([x, f, g, d, r, r2, r3]);
   });
 
-  it('the searches run as masked loops of maxIters (the WebGPU path) with the same results', () => {
-    const run = () => [
-      trajectory(optim.bfgs({ lineSearch: true }), loss, z0, 10),
-      trajectory(optim.lbfgs({ lineSearch: { kind: 'wolfe' } }), rosen, [-1.2, 1], 10),
-      trajectory(optim.lbfgs({ lineSearch: true }), loss, z0, 10),
+  it('the searches run as masked loops of maxIters (the WebGPU path) with the same results', async () => {
+    const run = async () => [
+      await trajectory(optim.bfgs({ lineSearch: true }), loss, z0, 10),
+      await trajectory(optim.lbfgs({ lineSearch: { kind: 'wolfe' } }), rosen, [-1.2, 1], 10),
+      await trajectory(optim.lbfgs({ lineSearch: true }), loss, z0, 10),
     ];
-    const early = run();
+    const early = await run();
     setMaskedWhile(true);
     let masked: V[][];
     try {
-      masked = run();
+      masked = await run();
     } finally {
       setMaskedWhile(false);
     }
@@ -457,7 +458,7 @@ const allConfigs: [string, () => AnyOpt][] = [
 
 describe('jit and memory', () => {
   for (const [name, make] of allConfigs) {
-    it(`${name}: a jitted step traces once and matches the eager step`, () => {
+    it(`${name}: a jitted step traces once and matches the eager step`, async () => {
       const opt = make();
       let calls = 0;
       const counted = (z: A): A => {
@@ -471,7 +472,7 @@ describe('jit and memory', () => {
       const first = step(z, state, counted);
       const perTrace = calls;
       expect(perTrace).toBeGreaterThan(0);
-      expect(dist(Array.from(first[0].dataSync()), Array.from(eager[0].dataSync()))).toBeLessThan(1e-6);
+      expect(dist(Array.from(await data(first[0])), Array.from(await data(eager[0])))).toBeLessThan(1e-6);
       disposeTree([z, state, eager]);
       [z, state] = [first[0], first[1]];
       disposeTree(first[2]);
@@ -531,7 +532,7 @@ describe('jit and memory', () => {
 });
 
 describe('pytree parameters and errors', () => {
-  it('parameters as a pytree give the flat trajectory', () => {
+  it('parameters as a pytree give the flat trajectory', async () => {
     type P = { x: A; y: A };
     const rosenTree = (q: P): A => np.add(np.square(np.sub(1, q.x)), np.mul(np.square(np.sub(q.y, np.square(q.x))), 100));
     const makers: [() => optim.Optimizer<P, any>, () => AnyOpt][] = [
@@ -549,11 +550,11 @@ describe('pytree parameters and errors', () => {
         disposeTree([p, state, info]);
         [p, state] = [p1, s1];
         expect(p.x.shape).toEqual([]);
-        got.push([p.x.item() as number, p.y.item() as number]);
+        got.push([await item(p.x) as number, await item(p.y) as number]);
       }
       disposeTree([p, state]);
       step.dispose();
-      expectTrajectory(got, trajectory(makeFlat(), rosen, [-1.2, 1], 8), 1e-5);
+      expectTrajectory(got, await trajectory(makeFlat(), rosen, [-1.2, 1], 8), 1e-5);
     }
   });
 

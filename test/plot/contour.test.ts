@@ -39,7 +39,7 @@ const points: [number, number][] = [
 ];
 
 beforeAll(async () => {
-  m = multipliers();
+  m = await multipliers();
   const mm = notesMultipliers();
   svg = await plot.contourSvg(makeLoss(mm), { paths: [{ points, color: 'red', label: 'GD & co <1>' }] });
   mm.dispose();

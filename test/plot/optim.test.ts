@@ -3,13 +3,14 @@ import { makeLoss, notesMultipliers } from '../../examples/quartic.js';
 import { ArgumentError, grad, jit, np, numTensors, plot } from '../../src/index.js';
 import { gdTrajectory, lossRef, multipliers } from './quartic.js';
 import { byClass, parseXml } from './xml.js';
+import { item, tolist } from '../util/read.js';
 
 /** The notes' `gradient_descent`: z - 0.1 * grad(loss_fn)(z), state None (plus an info array, which plotOptim frees). */
 const gd: plot.OptimStep<null> = (z, state, lossFn) => [np.sub(z, np.mul(grad(lossFn)(z), 0.1)), state, { loss: lossFn(z) }];
 
 describe('plot.plotOptim', () => {
   it("gives the notes' gradient-descent iterates (float64 reference to 1e-4), their losses, and the figure", async () => {
-    const m = multipliers();
+    const m = await multipliers();
     const mm = notesMultipliers();
     const loss = makeLoss(mm);
     const { svg, points, losses } = await plot.plotOptim(gd, null, loss, { steps: 15, start: [-0.9, 0.4] });
@@ -51,8 +52,8 @@ describe('plot.plotOptim', () => {
     const r = await plot.plotOptim(momentum, s0, loss, { steps: 6, grid: 10 });
     expect(r.points.length).toBe(6);
     // The initial state is still readable (not disposed) and is the caller's to free.
-    expect(s0.fixed.tolist()).toEqual([1, 1, 1]);
-    expect(s0.count.item()).toBe(0);
+    expect(await tolist(s0.fixed)).toEqual([1, 1, 1]);
+    expect(await item(s0.count)).toBe(0);
     for (const a of [s0.count, s0.mom, s0.fixed]) a.dispose();
     expect(numTensors()).toBe(before);
     // A jitted function holds handles on the arrays it closes over until it is disposed.
@@ -60,7 +61,7 @@ describe('plot.plotOptim', () => {
     const jr = await plot.plotOptim(jgd, null, loss, { steps: 5, grid: 10 });
     jgd.dispose();
     expect(numTensors()).toBe(before);
-    const want = gdTrajectory(multipliers(), [-0.9, 0.4], 5);
+    const want = gdTrajectory(await multipliers(), [-0.9, 0.4], 5);
     jr.points.forEach((p, k) => expect(Math.hypot(p[0] - want[k]![0], p[1] - want[k]![1])).toBeLessThan(1e-4));
     for (const a of [warm.count, warm.mom, warm.fixed]) a.dispose();
     mm.dispose();

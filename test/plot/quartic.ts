@@ -4,11 +4,12 @@
  * `gradient_descent` step `z - 0.1 * grad(loss)(z)`.
  */
 import { notesMultipliers } from '../../examples/quartic.js';
+import { data } from '../util/read.js';
 
 /** The notes' multipliers as JS numbers (float32 values of JAX's uniform draw, entries 3 and 7 set to 1). */
-export function multipliers(): number[] {
+export async function multipliers(): Promise<number[]> {
   const m = notesMultipliers();
-  const out = Array.from(m.dataSync());
+  const out = Array.from(await data(m));
   m.dispose();
   return out;
 }

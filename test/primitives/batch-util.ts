@@ -7,6 +7,7 @@
 import { expect } from 'vitest';
 import { np, vmap } from '../../src/index.js';
 import type { DType } from '../../src/core/dtype.js';
+import { data } from '../util/read.js';
 
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
@@ -91,8 +92,8 @@ export function toNp(x: Val): np.Array {
 }
 
 /** The value of an array. */
-export function fromNp(a: np.Array): Val {
-  return { v: Float64Array.from(a.dataSync() as ArrayLike<number>, Number), shape: [...a.shape], dtype: a.dtype };
+export async function fromNp(a: np.Array): Promise<Val> {
+  return { v: Float64Array.from(await data(a) as ArrayLike<number>, Number), shape: [...a.shape], dtype: a.dtype };
 }
 
 export function expectVal(got: Val, want: Val, rtol: number, atol: number, what = ''): void {
@@ -120,11 +121,11 @@ export type Fn = (...xs: np.Array[]) => np.Array | np.Array[];
 const outList = (o: np.Array | np.Array[]): np.Array[] => (Array.isArray(o) ? o : [o]);
 
 /** The reference: a JS loop per level, `f` applied eagerly to each example, outputs stacked. */
-export function loopRef(f: Fn, args: readonly Val[], levels: readonly Level[]): Val[] {
+export async function loopRef(f: Fn, args: readonly Val[], levels: readonly Level[]): Promise<Val[]> {
   if (levels.length === 0) {
     const xs = args.map(toNp);
     const outs = outList(f(...xs));
-    const vals = outs.map(fromNp);
+    const vals = await Promise.all(outs.map(fromNp));
     new Set([...xs, ...outs]).forEach((t) => t.dispose());
     return vals;
   }
@@ -135,7 +136,7 @@ export function loopRef(f: Fn, args: readonly Val[], levels: readonly Level[]): 
   const per: Val[][] = [];
   for (let b = 0; b < n; b++)
     per.push(
-      loopRef(
+      await loopRef(
         f,
         args.map((a, j) => (axes[j] === null ? a : take(a, axes[j]!, b))),
         rest,
@@ -171,11 +172,11 @@ export function vmapLevels(f: Fn, levels: readonly Level[]): Fn {
 }
 
 /** Checks `vmap` (nested per `levels`) of `f` against the JS loop, on the given batched values. */
-export function checkVmap(f: Fn, args: readonly Val[], levels: readonly Level[], rtol = 1e-5, atol = 1e-6): void {
-  const want = loopRef(f, args, levels);
+export async function checkVmap(f: Fn, args: readonly Val[], levels: readonly Level[], rtol = 1e-5, atol = 1e-6): Promise<void> {
+  const want = await loopRef(f, args, levels);
   const xs = args.map(toNp);
   const outs = outList(vmapLevels(f, levels)(...xs));
   expect(outs.length).toBe(want.length);
-  outs.forEach((o, k) => expectVal(fromNp(o), want[k]!, rtol, atol, `output ${k}`));
+  for (const [k, o] of outs.entries()) expectVal(await fromNp(o), want[k]!, rtol, atol, `output ${k}`);
   new Set([...xs, ...outs]).forEach((t) => t.dispose());
 }

@@ -379,12 +379,12 @@ function variants(c: Case): [string, Level[]][] {
 
 describe('batch rules against a JS loop over the batch', () => {
   for (const c of cases) {
-    it(c.name, () => {
+    it(c.name, async () => {
       for (const [label, levels] of variants(c)) {
         const sizes = levels.length === 1 ? [3] : [3, 2];
         const args = batchedArgs(rng, c.shapes, c.kinds, levels, sizes);
         try {
-          checkVmap(c.f, args, levels, c.rtol ?? 1e-5, c.atol ?? 1e-6);
+          await checkVmap(c.f, args, levels, c.rtol ?? 1e-5, c.atol ?? 1e-6);
         } catch (e) {
           throw new Error(`${c.name}, ${label} (${JSON.stringify(levels)}): ${(e as Error).message}`);
         }
@@ -392,11 +392,11 @@ describe('batch rules against a JS loop over the batch', () => {
     });
   }
 
-  it('batch size 1 and outAxes on an unbatched output (broadcast)', () => {
+  it('batch size 1 and outAxes on an unbatched output (broadcast)', async () => {
     const c = cases.find((k) => k.name === 'gather axis 0 (fill)')!;
-    checkVmap(c.f, batchedArgs(rng, c.shapes, c.kinds, [{ inAxes: [0, 0], outAxes: 1 }], [1]), [{ inAxes: [0, 0], outAxes: 1 }]);
+    await checkVmap(c.f, batchedArgs(rng, c.shapes, c.kinds, [{ inAxes: [0, 0], outAxes: 1 }], [1]), [{ inAxes: [0, 0], outAxes: 1 }]);
     const unbatched: Fn = () => bind1(Pr.iotaP, [], { dtype: 'int32', shape: [2, 3], dimension: 0 });
-    checkVmap(unbatched, batchedArgs(rng, [[4]], ['f'], [{ inAxes: [0], outAxes: 1 }], [3]), [{ inAxes: [0], outAxes: 1 }]);
+    await checkVmap(unbatched, batchedArgs(rng, [[4]], ['f'], [{ inAxes: [0], outAxes: 1 }], [3]), [{ inAxes: [0], outAxes: 1 }]);
   });
 
   it('covers every registered primitive', () => {
@@ -411,10 +411,10 @@ describe('batch rules against a JS loop over the batch', () => {
 });
 
 describe('batched values read back', () => {
-  it('fromNp/toNp round-trip (harness sanity)', () => {
+  it('fromNp/toNp round-trip (harness sanity)', async () => {
     const v = draw(rng, [2, 3], 'i');
     const a = toNp(v);
-    expect(fromNp(a)).toEqual(v);
+    expect(await fromNp(a)).toEqual(v);
     a.dispose();
   });
 });

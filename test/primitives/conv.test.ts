@@ -9,6 +9,8 @@ import { checkGrads, DTypeError, vmap, makeJaxpr, np, numTensors, primitives, Sh
 import type { Array as TArray } from '../../src/core/array.js';
 import { scoped } from '../../src/core/scope.js';
 import type { ConvParams, Pair } from '../../src/primitives/conv.js';
+import { data } from '../util/read.js';
+import { scopedAsync } from '../util/scope.js';
 
 const { convGeneralDilatedP, convGeneralDilated } = primitives;
 
@@ -117,7 +119,7 @@ const CASES: Case[] = [
 
 describe('conv_general_dilated values', () => {
   for (const c of CASES) {
-    it(`${c.name}: ${JSON.stringify(c.xs)} * ${JSON.stringify(c.ws)}`, () => {
+    it(`${c.name}: ${JSON.stringify(c.xs)} * ${JSON.stringify(c.ws)}`, async () => {
       const rng = mulberry32(size(c.xs) + size(c.ws));
       const xv = randVals(rng, c.xs);
       const wv = randVals(rng, c.ws);
@@ -125,12 +127,12 @@ describe('conv_general_dilated values', () => {
       const out = convGeneralDilated(x, w, c.p);
       const ref = refConv(xv, c.xs, wv, c.ws, c.p);
       expect(out.shape).toEqual(ref.shape);
-      expectClose(out.dataSync(), ref.v);
+      expectClose(await data(out), ref.v);
       [x, w, out].forEach((a) => a.dispose());
     });
   }
 
-  it("padding 'SAME', 'SAME_LOWER' and 'VALID' as JAX's padtype_to_pads", () => {
+  it("padding 'SAME', 'SAME_LOWER' and 'VALID' as JAX's padtype_to_pads", async () => {
     const rng = mulberry32(3);
     const xs = [1, 7, 6, 2];
     const ws = [3, 2, 2, 2];
@@ -139,16 +141,16 @@ describe('conv_general_dilated values', () => {
     const [x, w] = [arr(xv, xs), arr(wv, ws)];
     // in 7, k 3, s 2: out 4, total pad 2 -> (1, 1); in 6, k 2, s 2: out 3, total pad 0.
     const same = convGeneralDilated(x, w, { windowStrides: [2, 2], padding: 'SAME' });
-    expectClose(same.dataSync(), refConv(xv, xs, wv, ws, P([2, 2], [[1, 1], [0, 0]])).v);
+    expectClose(await data(same), refConv(xv, xs, wv, ws, P([2, 2], [[1, 1], [0, 0]])).v);
     // in 6, k 3, s 1: total pad 2; in 6, k 2, s 1 -> total pad 1: SAME (0, 1), SAME_LOWER (1, 0).
     const xs2 = [1, 6, 6, 2];
     const xv2 = randVals(rng, xs2);
     const x2 = arr(xv2, xs2);
     const same2 = convGeneralDilated(x2, w, { windowStrides: [1, 1], padding: 'SAME' });
     expect(same2.shape).toEqual([1, 6, 6, 2]);
-    expectClose(same2.dataSync(), refConv(xv2, xs2, wv, ws, P([1, 1], [[1, 1], [0, 1]])).v);
+    expectClose(await data(same2), refConv(xv2, xs2, wv, ws, P([1, 1], [[1, 1], [0, 1]])).v);
     const lower = convGeneralDilated(x2, w, { windowStrides: [1, 1], padding: 'SAME_LOWER' });
-    expectClose(lower.dataSync(), refConv(xv2, xs2, wv, ws, P([1, 1], [[1, 1], [1, 0]])).v);
+    expectClose(await data(lower), refConv(xv2, xs2, wv, ws, P([1, 1], [[1, 1], [1, 0]])).v);
     const valid = convGeneralDilated(x, w, { windowStrides: [1, 1], padding: 'VALID' });
     expect(valid.shape).toEqual([1, 5, 5, 2]);
     [x, w, x2, same, same2, lower, valid].forEach((a) => a.dispose());
@@ -201,7 +203,7 @@ describe('conv_general_dilated errors', () => {
 
 describe('conv_general_dilated jvp', () => {
   for (const c of CASES) {
-    it(`${c.name}: matches float64 central differences`, () => {
+    it(`${c.name}: matches float64 central differences`, async () => {
       const rng = mulberry32(1000 + size(c.xs));
       const [xv, wv, txv, twv] = [randVals(rng, c.xs), randVals(rng, c.ws), randVals(rng, c.xs), randVals(rng, c.ws)];
       const eps = 1e-3;
@@ -217,13 +219,13 @@ describe('conv_general_dilated jvp', () => {
       const minus = at(-1);
       const fd = plus.map((v, i) => (v - minus[i]!) / (2 * eps));
       const n0 = numTensors();
-      scoped(() => {
+      await scopedAsync(async () => {
         const [x, w, tx, tw] = [arr(xv, c.xs), arr(wv, c.ws), arr(txv, c.xs), arr(twv, c.ws)];
         const [[out], [t]] = convGeneralDilatedP.jvp!([x, w], [tx, tw], c.p);
-        expectClose(out!.dataSync(), refConv(xv, c.xs, wv, c.ws, c.p).v);
-        expectClose((t as TArray).dataSync(), fd, 1e-4, 1e-4);
+        expectClose(await data(out!), refConv(xv, c.xs, wv, c.ws, c.p).v);
+        expectClose(await data(t as TArray), fd, 1e-4, 1e-4);
         const [, [t2]] = convGeneralDilatedP.jvp!([x, w], [tx, new Zero(w.aval)], c.p);
-        expectClose((t2 as TArray).dataSync(), refConv(txv, c.xs, wv, c.ws, c.p).v);
+        expectClose(await data(t2 as TArray), refConv(txv, c.xs, wv, c.ws, c.p).v);
         return null;
       });
       expect(numTensors()).toBe(n0);
@@ -233,26 +235,26 @@ describe('conv_general_dilated jvp', () => {
 
 describe('conv_general_dilated transpose', () => {
   for (const c of CASES) {
-    it(`${c.name}: <ct, L t> == <L^T ct, t> for input and kernel`, () => {
+    it(`${c.name}: <ct, L t> == <L^T ct, t> for input and kernel`, async () => {
       const rng = mulberry32(2000 + size(c.ws));
       const [xv, wv] = [randVals(rng, c.xs), randVals(rng, c.ws)];
       const outShape = refConv(xv, c.xs, wv, c.ws, c.p).shape;
       const ctv = randVals(rng, outShape);
       const n0 = numTensors();
-      scoped(() => {
+      await scopedAsync(async () => {
         const [x, w, ct] = [arr(xv, c.xs), arr(wv, c.ws), arr(ctv, outShape)];
         const [xbar, n1] = convGeneralDilatedP.transpose!([ct], [new UndefPrimal(x.aval), w], c.p);
         expect(n1).toBeNull();
         expect((xbar as TArray).shape).toEqual(c.xs);
         const tx = randVals(rng, c.xs);
         const want1 = dot64(ctv, refConv(tx, c.xs, wv, c.ws, c.p).v);
-        expect(dot64((xbar as TArray).dataSync(), tx)).toBeCloseTo(want1, 3);
+        expect(dot64(await data(xbar as TArray), tx)).toBeCloseTo(want1, 3);
         const [n2, wbar] = convGeneralDilatedP.transpose!([ct], [x, new UndefPrimal(w.aval)], c.p);
         expect(n2).toBeNull();
         expect((wbar as TArray).shape).toEqual(c.ws);
         const tw = randVals(rng, c.ws);
         const want2 = dot64(ctv, refConv(xv, c.xs, tw, c.ws, c.p).v);
-        expect(dot64((wbar as TArray).dataSync(), tw)).toBeCloseTo(want2, 3);
+        expect(dot64(await data(wbar as TArray), tw)).toBeCloseTo(want2, 3);
         const [z] = convGeneralDilatedP.transpose!([new Zero(ct.aval)], [new UndefPrimal(x.aval), w], c.p);
         expect(z).toBeInstanceOf(Zero);
         return null;
@@ -307,7 +309,7 @@ describe('conv_general_dilated under vmap', () => {
       [0, 0],
       [4, 1],
     ] as [number | null, number | null][]) {
-      it(`${c.name}: inAxes [${ax}, ${aw}]`, () => {
+      it(`${c.name}: inAxes [${ax}, ${aw}]`, async () => {
         const rng = mulberry32(41);
         const withB = (s: number[], a: number | null): number[] => (a === null ? s : [...s.slice(0, a), B, ...s.slice(a)]);
         const xs = withB(c.xs, ax);
@@ -317,7 +319,7 @@ describe('conv_general_dilated under vmap', () => {
         const out = vmap((a: np.Array, b: np.Array) => convGeneralDilated(a, b, c.p), { inAxes: [ax, aw] })(x, w);
         const parts = [...Array(B).keys()].map((i) => refConv(ax === null ? xv : take(xv, xs, ax, i), c.xs, aw === null ? wv : take(wv, ws, aw, i), c.ws, c.p));
         expect(out.shape).toEqual([B, ...parts[0]!.shape]);
-        expectClose(out.dataSync(), Float64Array.from(parts.flatMap((p) => Array.from(p.v))));
+        expectClose(await data(out), Float64Array.from(parts.flatMap((p) => Array.from(p.v))));
         [x, w, out].forEach((t) => t.dispose());
       });
     }

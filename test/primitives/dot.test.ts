@@ -10,6 +10,8 @@ import { AxisError, checkGrads, DTypeError, vmap, makeJaxpr, np, numTensors, pri
 import type { Array as TArray } from '../../src/core/array.js';
 import { scoped } from '../../src/core/scope.js';
 import type { DotDimensionNumbers } from '../../src/primitives/dot.js';
+import { data, tolist } from '../util/read.js';
+import { scopedAsync } from '../util/scope.js';
 
 const { dotGeneralP, dotGeneral } = primitives;
 
@@ -140,7 +142,7 @@ const CASES: Case[] = [
 
 describe('dot_general values', () => {
   for (const c of CASES) {
-    it(`${c.name}: float32 ${JSON.stringify(c.xs)} x ${JSON.stringify(c.ys)}`, () => {
+    it(`${c.name}: float32 ${JSON.stringify(c.xs)} x ${JSON.stringify(c.ys)}`, async () => {
       const rng = mulberry32(c.xs.length * 31 + c.ys.length);
       const xv = randVals(rng, c.xs);
       const yv = randVals(rng, c.ys);
@@ -150,13 +152,13 @@ describe('dot_general values', () => {
       const ref = refDot(xv, c.xs, yv, c.ys, c.dims);
       expect(out.shape).toEqual(ref.shape);
       expect(out.dtype).toBe('float32');
-      expectClose(out.dataSync(), ref.v, 1e-5, 1e-5);
+      expectClose(await data(out), ref.v, 1e-5, 1e-5);
       [x, y, out].forEach((a) => a.dispose());
     });
   }
 
   for (const c of CASES.filter((k) => k.name !== 'ranks 7 and 8')) {
-    it(`${c.name}: int32 exact`, () => {
+    it(`${c.name}: int32 exact`, async () => {
       const rng = mulberry32(7 + c.xs.length);
       const xv = randVals(rng, c.xs, true);
       const yv = randVals(rng, c.ys, true);
@@ -165,25 +167,25 @@ describe('dot_general values', () => {
       const out = dotGeneral(x, y, c.dims);
       const ref = refDot(xv, c.xs, yv, c.ys, c.dims);
       expect(out.dtype).toBe('int32');
-      expect(Array.from(out.dataSync())).toEqual(Array.from(ref.v));
+      expect(Array.from(await data(out))).toEqual(Array.from(ref.v));
       [x, y, out].forEach((a) => a.dispose());
     });
   }
 
-  it('int32 is exact above 2^24 (no float accumulation)', () => {
+  it('int32 is exact above 2^24 (no float accumulation)', async () => {
     const xv = Float64Array.from([4097, 4099, 4093, 4091, 3001, 2999]);
     const yv = Float64Array.from([4091, 4093, 4099, 4097, 4001, 3999]);
     const x = arr(xv, [2, 3], 'int32');
     const y = arr(yv, [3, 2], 'int32');
     const out = dotGeneral(x, y, dn([1], [0]));
-    expect(out.tolist()).toEqual([
+    expect(await tolist(out)).toEqual([
       [4097 * 4091 + 4099 * 4099 + 4093 * 4001, 4097 * 4093 + 4099 * 4097 + 4093 * 3999],
       [4091 * 4091 + 3001 * 4099 + 2999 * 4001, 4091 * 4093 + 3001 * 4097 + 2999 * 3999],
     ]);
     [x, y, out].forEach((a) => a.dispose());
   });
 
-  it('int32 wraps mod 2^32 as JAX, full-range values, several blocks of the contraction', () => {
+  it('int32 wraps mod 2^32 as JAX, full-range values, several blocks of the contraction', async () => {
     const rng = mulberry32(99);
     const [M, K, N] = [7, 200, 5];
     const full = (n: number): Float64Array => Float64Array.from({ length: n }, () => (Math.floor(rng() * 2 ** 32) | 0));
@@ -201,22 +203,22 @@ describe('dot_general values', () => {
         for (let k = 0; k < K; k++) acc = (acc + Math.imul(xv[i * K + k]!, yv[k * N + j]!)) | 0;
         ref[i * N + j] = acc;
       }
-    expect(Array.from(out.dataSync())).toEqual(Array.from(ref));
+    expect(Array.from(await data(out))).toEqual(Array.from(ref));
     [x, y, out].forEach((a) => a.dispose());
   });
 
-  it('preferredElementType float32 for int32 operands', () => {
+  it('preferredElementType float32 for int32 operands', async () => {
     const x = arr(Float64Array.from([1, 2, 3, 4]), [2, 2], 'int32');
     const out = dotGeneral(x, x, dn([1], [0]), 'float32');
     expect(out.dtype).toBe('float32');
-    expect(out.tolist()).toEqual([
+    expect(await tolist(out)).toEqual([
       [7, 10],
       [15, 22],
     ]);
     [x, out].forEach((a) => a.dispose());
   });
 
-  it('size-0 dims: empty outputs and empty contractions (zeros)', () => {
+  it('size-0 dims: empty outputs and empty contractions (zeros)', async () => {
     const a = np.zeros([0, 3]);
     const b = np.ones([3, 4]);
     const r1 = dotGeneral(a, b, dn([1], [0]));
@@ -224,7 +226,7 @@ describe('dot_general values', () => {
     const c = np.ones([2, 0]);
     const d = np.ones([0, 3]);
     const r2 = dotGeneral(c, d, dn([1], [0]));
-    expect(r2.tolist()).toEqual([
+    expect(await tolist(r2)).toEqual([
       [0, 0, 0],
       [0, 0, 0],
     ]);
@@ -285,7 +287,7 @@ describe('dot_general errors', () => {
 
 describe('dot_general jvp', () => {
   for (const c of CASES) {
-    it(`${c.name}: matches float64 central differences`, () => {
+    it(`${c.name}: matches float64 central differences`, async () => {
       const rng = mulberry32(123 + c.xs.length * 7 + c.ys.length);
       const xv = randVals(rng, c.xs);
       const yv = randVals(rng, c.ys);
@@ -301,14 +303,14 @@ describe('dot_general jvp', () => {
       const minus = shifted(-1);
       const fd = plus.map((p, i) => (p - minus[i]!) / (2 * eps));
       const n0 = numTensors();
-      scoped(() => {
+      await scopedAsync(async () => {
         const [x, y, tx, ty] = [arr(xv, c.xs), arr(yv, c.ys), arr(txv, c.xs), arr(tyv, c.ys)];
         const [[out], [tout]] = dotGeneralP.jvp!([x, y], [tx, ty], { dimensionNumbers: c.dims });
-        expectClose(out!.dataSync(), refDot(xv, c.xs, yv, c.ys, c.dims).v);
-        expectClose((tout as TArray).dataSync(), fd, 1e-4, 1e-4);
+        expectClose(await data(out!), refDot(xv, c.xs, yv, c.ys, c.dims).v);
+        expectClose(await data(tout as TArray), fd, 1e-4, 1e-4);
         // One symbolic-zero tangent: only the other term.
         const [, [t2]] = dotGeneralP.jvp!([x, y], [new Zero(x.aval), ty], { dimensionNumbers: c.dims });
-        expectClose((t2 as TArray).dataSync(), refDot(xv, c.xs, tyv, c.ys, c.dims).v, 1e-5, 1e-5);
+        expectClose(await data(t2 as TArray), refDot(xv, c.xs, tyv, c.ys, c.dims).v, 1e-5, 1e-5);
         const [, [t3]] = dotGeneralP.jvp!([x, y], [new Zero(x.aval), new Zero(y.aval)], { dimensionNumbers: c.dims });
         expect(t3).toBeInstanceOf(Zero);
         return null;
@@ -322,14 +324,14 @@ describe('dot_general jvp', () => {
 
 describe('dot_general transpose', () => {
   for (const c of CASES) {
-    it(`${c.name}: <ct, L t> == <L^T ct, t> for both operands`, () => {
+    it(`${c.name}: <ct, L t> == <L^T ct, t> for both operands`, async () => {
       const rng = mulberry32(555 + c.xs.length * 3 + c.ys.length);
       const xv = randVals(rng, c.xs);
       const yv = randVals(rng, c.ys);
       const outShape = refDot(xv, c.xs, yv, c.ys, c.dims).shape;
       const ctv = randVals(rng, outShape);
       const n0 = numTensors();
-      scoped(() => {
+      await scopedAsync(async () => {
         const [x, y, ct] = [arr(xv, c.xs), arr(yv, c.ys), arr(ctv, outShape)];
         const params = { dimensionNumbers: c.dims };
         // lhs: L t = dot(t, y).
@@ -338,14 +340,14 @@ describe('dot_general transpose', () => {
         expect((xbar as TArray).shape).toEqual(c.xs);
         const tx = randVals(rng, c.xs);
         const lhsSide = dot64(ctv, refDot(tx, c.xs, yv, c.ys, c.dims).v);
-        expect(dot64((xbar as TArray).dataSync(), tx)).toBeCloseTo(lhsSide, 3);
+        expect(dot64(await data(xbar as TArray), tx)).toBeCloseTo(lhsSide, 3);
         // rhs: L t = dot(x, t).
         const [none2, ybar] = dotGeneralP.transpose!([ct], [x, new UndefPrimal(y.aval)], params);
         expect(none2).toBeNull();
         expect((ybar as TArray).shape).toEqual(c.ys);
         const ty = randVals(rng, c.ys);
         const rhsSide = dot64(ctv, refDot(xv, c.xs, ty, c.ys, c.dims).v);
-        expect(dot64((ybar as TArray).dataSync(), ty)).toBeCloseTo(rhsSide, 3);
+        expect(dot64(await data(ybar as TArray), ty)).toBeCloseTo(rhsSide, 3);
         // Symbolic zero cotangents stay symbolic.
         const [z] = dotGeneralP.transpose!([new Zero(ct.aval)], [new UndefPrimal(x.aval), y], params);
         expect(z).toBeInstanceOf(Zero);
@@ -415,7 +417,7 @@ describe('dot_general under vmap', () => {
       [1, null],
     ] as [number | null, number | null][]) {
       if (ax !== null && ax > c.xs.length) continue;
-      it(`${c.name}: inAxes [${ax}, ${ay}]`, () => {
+      it(`${c.name}: inAxes [${ax}, ${ay}]`, async () => {
         const rng = mulberry32(31);
         const withB = (s: number[], a: number | null): number[] => (a === null ? s : [...s.slice(0, a), B, ...s.slice(a)]);
         const xs = withB(c.xs, ax);
@@ -428,7 +430,7 @@ describe('dot_general under vmap', () => {
           refDot(ax === null ? xv : take(xv, xs, ax, i), c.xs, ay === null ? yv : take(yv, ys, ay, i), c.ys, c.dims),
         );
         expect(out.shape).toEqual([B, ...parts[0]!.shape]);
-        expectClose(out.dataSync(), Float64Array.from(parts.flatMap((p) => Array.from(p.v))));
+        expectClose(await data(out), Float64Array.from(parts.flatMap((p) => Array.from(p.v))));
         [x, y, out].forEach((t) => t.dispose());
       });
     }

@@ -10,6 +10,7 @@ import type { Array } from '../../src/core/array.js';
 import { scoped } from '../../src/core/scope.js';
 import * as R from '../../src/primitives/reductions.js';
 import { arr, centralDiff, expectClose, expectNoLeak, mulberry32, rand, randRef, read, refMap, refReduce, size, type Ref } from '../numpy/redshape-util.js';
+import { item, tolist } from '../util/read.js';
 
 const rng = mulberry32(20240611);
 const f32 = (v: number[]): Array => np.array(Float32Array.from(v));
@@ -49,53 +50,53 @@ const CASES: { shape: number[]; axes: number[] }[] = [
 ];
 
 describe('reduce_max / reduce_min / reduce_prod impl', () => {
-  it.each(CASES)('float32 $shape over $axes', ({ shape, axes }) => {
+  it.each(CASES)('float32 $shape over $axes', async ({ shape, axes }) => {
     const [x, r] = rand(rng, shape);
-    expectClose(bind1(R.reduceMaxP, [x], { axes }), refMax(r, axes));
-    expectClose(bind1(R.reduceMinP, [x], { axes }), refMin(r, axes));
-    expectClose(bind1(R.reduceProdP, [x], { axes }), refProd(r, axes), 1e-5, 1e-6);
+    await expectClose(bind1(R.reduceMaxP, [x], { axes }), refMax(r, axes));
+    await expectClose(bind1(R.reduceMinP, [x], { axes }), refMin(r, axes));
+    await expectClose(bind1(R.reduceProdP, [x], { axes }), refProd(r, axes), 1e-5, 1e-6);
   });
 
-  it.each(CASES)('int32 $shape over $axes', ({ shape, axes }) => {
+  it.each(CASES)('int32 $shape over $axes', async ({ shape, axes }) => {
     const r = randRef(rng, shape, 'int32');
     // Small values keep integer products exact in int32.
     const small = refMap((v) => (v % 3) - 0, r);
     const x = arr(small, 'int32');
     const mx = bind1(R.reduceMaxP, [x], { axes });
     expect(mx.dtype).toBe('int32');
-    expectClose(mx, refMax(small, axes), 0, 0);
-    expectClose(bind1(R.reduceMinP, [x], { axes }), refMin(small, axes), 0, 0);
+    await expectClose(mx, refMax(small, axes), 0, 0);
+    await expectClose(bind1(R.reduceMinP, [x], { axes }), refMin(small, axes), 0, 0);
     if (size(refProd(small, axes).shape) > 0) {
       const p = bind1(R.reduceProdP, [x], { axes });
       expect(p.dtype).toBe('int32');
       const want = refProd(small, axes);
-      if (want.data.every((v) => Math.abs(v) < 2 ** 31)) expectClose(p, want, 0, 0);
+      if (want.data.every((v) => Math.abs(v) < 2 ** 31)) await expectClose(p, want, 0, 0);
     }
   });
 
-  it('empty reduced axes give the identity (lax semantics); empty kept axes give empty results', () => {
+  it('empty reduced axes give the identity (lax semantics); empty kept axes give empty results', async () => {
     const e = np.zeros([2, 0, 3]);
-    expectClose(bind1(R.reduceMaxP, [e], { axes: [1] }), { shape: [2, 3], data: new Float64Array(6).fill(-Infinity) });
-    expectClose(bind1(R.reduceMinP, [e], { axes: [1, 2] }), { shape: [2], data: new Float64Array(2).fill(Infinity) });
-    expectClose(bind1(R.reduceProdP, [e], { axes: [0, 1] }), { shape: [3], data: new Float64Array(3).fill(1) });
+    await expectClose(bind1(R.reduceMaxP, [e], { axes: [1] }), { shape: [2, 3], data: new Float64Array(6).fill(-Infinity) });
+    await expectClose(bind1(R.reduceMinP, [e], { axes: [1, 2] }), { shape: [2], data: new Float64Array(2).fill(Infinity) });
+    await expectClose(bind1(R.reduceProdP, [e], { axes: [0, 1] }), { shape: [3], data: new Float64Array(3).fill(1) });
     expect(bind1(R.reduceMaxP, [e], { axes: [2] }).shape).toEqual([2, 0]);
     const ei = np.reshape(np.array(new Int32Array(0)), [0, 2]);
-    expect(bind1(R.reduceMaxP, [ei], { axes: [0] }).tolist()).toEqual([-2147483648, -2147483648]);
-    expect(bind1(R.reduceMinP, [ei], { axes: [0] }).tolist()).toEqual([2147483647, 2147483647]);
+    expect(await tolist(bind1(R.reduceMaxP, [ei], { axes: [0] }))).toEqual([-2147483648, -2147483648]);
+    expect(await tolist(bind1(R.reduceMinP, [ei], { axes: [0] }))).toEqual([2147483647, 2147483647]);
   });
 
-  it('NaN propagates through max and min; products of zeros, negatives and infinities', () => {
+  it('NaN propagates through max and min; products of zeros, negatives and infinities', async () => {
     const x = f32([1, NaN, 3, -2]);
-    expect(Number.isNaN(bind1(R.reduceMaxP, [x], { axes: [0] }).item())).toBe(true);
-    expect(Number.isNaN(bind1(R.reduceMinP, [x], { axes: [0] }).item())).toBe(true);
-    expect(bind1(R.reduceProdP, [f32([-1, -2, 0, 3])], { axes: [0] }).item() === 0).toBe(true);
-    expect(bind1(R.reduceProdP, [f32([-1, -2, -0.5, 3])], { axes: [0] }).item()).toBe(-3);
-    expect(bind1(R.reduceProdP, [f32([-1, -2, Infinity])], { axes: [0] }).item()).toBe(Infinity);
+    expect(Number.isNaN(await item(bind1(R.reduceMaxP, [x], { axes: [0] })))).toBe(true);
+    expect(Number.isNaN(await item(bind1(R.reduceMinP, [x], { axes: [0] })))).toBe(true);
+    expect(await item(bind1(R.reduceProdP, [f32([-1, -2, 0, 3])], { axes: [0] })) === 0).toBe(true);
+    expect(await item(bind1(R.reduceProdP, [f32([-1, -2, -0.5, 3])], { axes: [0] }))).toBe(-3);
+    expect(await item(bind1(R.reduceProdP, [f32([-1, -2, Infinity])], { axes: [0] }))).toBe(Infinity);
   });
 
-  it('scalars with no axes and weak types pass through', () => {
+  it('scalars with no axes and weak types pass through', async () => {
     const s = np.array(2.5);
-    expect(bind1(R.reduceMaxP, [s], { axes: [] }).item()).toBe(2.5);
+    expect(await item(bind1(R.reduceMaxP, [s], { axes: [] }))).toBe(2.5);
     expect(R.reduceMaxP.abstractEval([new ShapedArray([2, 3], 'float32', true)], { axes: [1] })[0]!.weakType).toBe(true);
   });
 });
@@ -110,18 +111,18 @@ describe('argmax / argmin impl', () => {
     { shape: [2, 2, 3, 2, 2, 2, 3, 2], axis: 6 },
     { shape: [3, 2, 2, 2, 2, 2, 2, 2], axis: 0 },
   ];
-  it.each(ARG)('$shape along $axis, float32 and int32 (ties: first index)', ({ shape, axis }) => {
+  it.each(ARG)('$shape along $axis, float32 and int32 (ties: first index)', async ({ shape, axis }) => {
     for (const dtype of ['float32', 'int32'] as const) {
       const [x, r] = rand(rng, shape, dtype);
       const mx = bind1(R.argmaxP, [x], { axes: [axis], indexDtype: 'int32' });
       expect(mx.dtype).toBe('int32');
-      expectClose(
+      await expectClose(
         mx,
         refArg(r, axis, (v, b) => v > b),
         0,
         0,
       );
-      expectClose(
+      await expectClose(
         bind1(R.argminP, [x], { axes: [axis], indexDtype: 'int32' }),
         refArg(r, axis, (v, b) => v < b),
         0,
@@ -130,15 +131,15 @@ describe('argmax / argmin impl', () => {
     }
   });
 
-  it('ties give the first index; NaN counts as the extreme value (first NaN); bool inputs', () => {
+  it('ties give the first index; NaN counts as the extreme value (first NaN); bool inputs', async () => {
     const p = { axes: [0] as [number], indexDtype: 'int32' as const };
-    expect(bind1(R.argmaxP, [f32([1, 3, 3, 2, 3])], p).item()).toBe(1);
-    expect(bind1(R.argminP, [f32([1, 0, 3, 0, 3])], p).item()).toBe(1);
-    expect(bind1(R.argmaxP, [f32([1, NaN, 3, NaN])], p).item()).toBe(1);
-    expect(bind1(R.argminP, [f32([1, -4, NaN, 0])], p).item()).toBe(2);
-    expect(bind1(R.argmaxP, [f32([-Infinity, -Infinity])], p).item()).toBe(0);
-    expect(bind1(R.argmaxP, [np.array([false, true, true])], p).item()).toBe(1);
-    expect(bind1(R.argminP, [np.array([true, false, false])], p).item()).toBe(1);
+    expect(await item(bind1(R.argmaxP, [f32([1, 3, 3, 2, 3])], p))).toBe(1);
+    expect(await item(bind1(R.argminP, [f32([1, 0, 3, 0, 3])], p))).toBe(1);
+    expect(await item(bind1(R.argmaxP, [f32([1, NaN, 3, NaN])], p))).toBe(1);
+    expect(await item(bind1(R.argminP, [f32([1, -4, NaN, 0])], p))).toBe(2);
+    expect(await item(bind1(R.argmaxP, [f32([-Infinity, -Infinity])], p))).toBe(0);
+    expect(await item(bind1(R.argmaxP, [np.array([false, true, true])], p))).toBe(1);
+    expect(await item(bind1(R.argminP, [np.array([true, false, false])], p))).toBe(1);
     expect(bind1(R.argmaxP, [np.zeros([0, 3])], { axes: [1], indexDtype: 'int32' }).shape).toEqual([0]);
   });
 });
@@ -159,7 +160,7 @@ describe('abstract eval errors', () => {
 });
 
 describe('jvp rules', () => {
-  it('reduce_max/min on distinct values match central differences', () => {
+  it('reduce_max/min on distinct values match central differences', async () => {
     for (const { shape, axes } of CASES.slice(0, 6)) {
       const [x, r] = rand(rng, shape);
       const [t, tr] = rand(rng, shape);
@@ -168,44 +169,44 @@ describe('jvp rules', () => {
         [R.reduceMinP, refMin],
       ] as const) {
         const [[out], [tout]] = prim.jvp!([x], [t], { axes });
-        expectClose(out!, ref(r, axes));
-        expectClose(tout!, centralDiff((v) => ref(v, axes), r, tr), 1e-4, 1e-5);
+        await expectClose(out!, ref(r, axes));
+        await expectClose(tout!, centralDiff((v) => ref(v, axes), r, tr), 1e-4, 1e-5);
       }
     }
   });
 
-  it('reduce_max with ties averages the tangent over the maximal positions (JAX)', () => {
+  it('reduce_max with ties averages the tangent over the maximal positions (JAX)', async () => {
     const x = f32([1, 3, 3, 2, 3, -1]);
     const t = f32([10, 1, 2, 100, 6, 1000]);
     const [[out], [tout]] = R.reduceMaxP.jvp!([x], [t], { axes: [0] });
-    expect(out!.item()).toBe(3);
-    expect((tout as Array).item()).toBeCloseTo(3, 6);
+    expect(await item(out!)).toBe(3);
+    expect(await item(tout as Array)).toBeCloseTo(3, 6);
     const x2 = np.reshape(f32([5, 5, 1, 0, -2, -2]), [2, 3]);
     const t2 = np.reshape(f32([1, 2, 3, 4, 5, 7]), [2, 3]);
     const [, [tmin]] = R.reduceMinP.jvp!([x2], [t2], { axes: [1] });
-    expect(read(tmin!)).toEqual(Float64Array.from([3, 6]));
+    expect(await read(tmin!)).toEqual(Float64Array.from([3, 6]));
   });
 
-  it('reduce_prod with zeros and negative entries is exact (no log): [-1, -2, 0, 3]', () => {
+  it('reduce_prod with zeros and negative entries is exact (no log): [-1, -2, 0, 3]', async () => {
     const x = f32([-1, -2, 0, 3]);
     const basis = [0, 1, 2, 3].map((i) => f32([0, 1, 2, 3].map((j) => (i === j ? 1 : 0))));
     const want = [0, 0, 6, 0]; // d/dx_i prod = prod of the others
-    basis.forEach((e, i) => {
+    for (const [i, e] of basis.entries()) {
       const [[out], [tout]] = R.reduceProdP.jvp!([x], [e], { axes: [0] });
-      expect(Math.abs(out!.item() as number)).toBe(0);
-      expect((tout as Array).item() === want[i]).toBe(true);
-    });
+      expect(Math.abs(await item(out!) as number)).toBe(0);
+      expect(await item(tout as Array) === want[i]).toBe(true);
+    }
     // Two zeros: every partial derivative is 0.
     const [, [t2]] = R.reduceProdP.jvp!([f32([0, 2, 0, -5, 1])], [f32([1, 1, 1, 1, 1])], { axes: [0] });
-    expect((t2 as Array).item() === 0).toBe(true);
+    expect(await item(t2 as Array) === 0).toBe(true);
     // All negative entries: the float64 reference.
     const r: Ref = { shape: [5], data: Float64Array.from([-1.5, -2, -0.5, -3, -1.25]) };
     const tr: Ref = { shape: [5], data: Float64Array.from([0.3, -1, 2, 0.5, 1]) };
     const [, [t3]] = R.reduceProdP.jvp!([arr(r)], [arr(tr)], { axes: [0] });
-    expectClose(t3!, centralDiff((v) => refProd(v, [0]), r, tr), 1e-5, 1e-6);
+    await expectClose(t3!, centralDiff((v) => refProd(v, [0]), r, tr), 1e-5, 1e-6);
   });
 
-  it('reduce_prod matches central differences over several axes (odd sizes use the padded tree)', () => {
+  it('reduce_prod matches central differences over several axes (odd sizes use the padded tree)', async () => {
     const cases = [
       { shape: [7], axes: [0] },
       { shape: [3, 5], axes: [1] },
@@ -218,48 +219,48 @@ describe('jvp rules', () => {
       const r = refMap((v) => (v >= 0 ? v + 0.5 : v - 0.5), randRef(rng, shape)); // |x| >= 0.5
       const tr = randRef(rng, shape);
       const [[out], [tout]] = R.reduceProdP.jvp!([arr(r)], [arr(tr)], { axes });
-      expectClose(out!, refProd(r, axes), 1e-5, 1e-6);
-      expectClose(tout!, centralDiff((v) => refProd(v, axes), r, tr), 2e-4, 1e-5);
+      await expectClose(out!, refProd(r, axes), 1e-5, 1e-6);
+      await expectClose(tout!, centralDiff((v) => refProd(v, axes), r, tr), 2e-4, 1e-5);
     }
   });
 
-  it('symbolic zero tangents stay zero; int32 and argmax tangents are zero', () => {
+  it('symbolic zero tangents stay zero; int32 and argmax tangents are zero', async () => {
     const x = f32([1, 2, 3]);
     const z = new Zero(x.aval);
     for (const prim of [R.reduceMaxP, R.reduceMinP, R.reduceProdP]) expect(prim.jvp!([x], [z], { axes: [0] })[1][0]).toBeInstanceOf(Zero);
     const xi = np.array(Int32Array.from([1, 2, 3]));
     expect(R.reduceProdP.jvp!([xi], [np.array(Int32Array.from([1, 1, 1]))], { axes: [0] })[1][0]).toBeInstanceOf(Zero);
     const [[i], [ti]] = R.argmaxP.jvp!([x], [f32([1, 1, 1])], { axes: [0], indexDtype: 'int32' });
-    expect(i!.item()).toBe(2);
+    expect(await item(i!)).toBe(2);
     expect(ti).toBeInstanceOf(Zero);
   });
 
-  it('higher derivatives of prod through the tree rule: grad, hessian and jvp of grad', () => {
+  it('higher derivatives of prod through the tree rule: grad, hessian and jvp of grad', async () => {
     const v = [-1.5, 2, 0, 3, -0.5];
     const x = f32(v);
     const prodOf = (a: Array): Array => bind1(R.reduceProdP, [a], { axes: [0] });
     const others = (skip: number[]): number => v.reduce((p, e, k) => (skip.includes(k) ? p : p * e), 1);
     const plus0 = (a: Float64Array): number[] => globalThis.Array.from(a, (e) => e + 0); // -0 == 0
     const g = grad(prodOf)(x);
-    expect(plus0(read(g))).toEqual(v.map((_, i) => others([i]) + 0));
+    expect(plus0(await read(g))).toEqual(v.map((_, i) => others([i]) + 0));
     const h = hessian(prodOf)(x);
     expect(h.shape).toEqual([5, 5]);
-    const hd = read(h);
+    const hd = await read(h);
     for (let i = 0; i < 5; i++) for (let j = 0; j < 5; j++) expect(hd[i * 5 + j]).toBeCloseTo(i === j ? 0 : others([i, j]), 5);
     const [, dg] = jvp(grad(prodOf), [x], [f32([0, 0, 1, 0, 0])]);
-    expect(plus0(read(dg))).toEqual(v.map((_, i) => (i === 2 ? 0 : others([i, 2]) + 0)));
+    expect(plus0(await read(dg))).toEqual(v.map((_, i) => (i === 2 ? 0 : others([i, 2]) + 0)));
   });
 
-  it('grad of max with ties splits evenly; grad through a rank-7 max', () => {
+  it('grad of max with ties splits evenly; grad through a rank-7 max', async () => {
     const g = grad((a: Array) => bind1(R.reduceMaxP, [a], { axes: [0] }))(f32([1, 4, 4, 4]));
-    expect(globalThis.Array.from(read(g))).toEqual([0, 1 / 3, 1 / 3, 1 / 3].map(Math.fround));
+    expect(globalThis.Array.from(await read(g))).toEqual([0, 1 / 3, 1 / 3, 1 / 3].map(Math.fround));
     const [x, r] = rand(rng, [2, 2, 1, 3, 2, 1, 2]);
     const axes = [0, 3, 6];
     const gx = grad((a: Array) => np.sum(bind1(R.reduceMaxP, [a], { axes })))(x);
     const m = refMax(r, axes);
     // 1 where the element is its group's maximum.
     const want = refMap((v) => (m.data.includes(v) ? 1 : 0), r);
-    expectClose(gx, want, 0, 0);
+    await expectClose(gx, want, 0, 0);
   });
 });
 

@@ -18,6 +18,7 @@ import {
   vjpWithAux,
   linearTranspose,
 } from '../../src/index.js';
+import { data, item, tolist } from '../util/read.js';
 
 const f32 = (x: number | number[] | number[][]) => np.array(x, { dtype: 'float32' });
 const close = (a: number, b: number, tol = 1e-5) => expect(Math.abs(a - b)).toBeLessThanOrEqual(tol * (1 + Math.abs(b)));
@@ -28,32 +29,32 @@ const allClose = (a: ArrayLike<number>, b: ArrayLike<number>, tol = 1e-5) => {
 const sech2 = (x: number) => 1 / Math.cosh(x) ** 2;
 
 describe('higher-order derivatives against analytic values', () => {
-  it("d2/dx2 (x tanh x) at 0.5 is 1.2094 (tfjs's own gives 1.573)", () => {
+  it("d2/dx2 (x tanh x) at 0.5 is 1.2094 (tfjs's own gives 1.573)", async () => {
     const x = 0.5;
     const ref = 2 * sech2(x) - 2 * x * sech2(x) * Math.tanh(x);
-    const got = grad(grad((v: np.Array) => v.mul(np.tanh(v))))(f32(x)).item() as number;
+    const got = await item(grad(grad((v: np.Array) => v.mul(np.tanh(v))))(f32(x))) as number;
     close(got, ref);
     close(got, 1.2094, 1e-4);
   });
 
-  it('d3/dx3 tanh and d2/dx2 (x e^x)', () => {
+  it('d3/dx3 tanh and d2/dx2 (x e^x)', async () => {
     for (const x of [-1.1, 0.3, 2]) {
       const t = Math.tanh(x);
       const d3 = -2 * sech2(x) * (1 - 3 * t * t);
-      close(grad(grad(grad((v: np.Array) => np.tanh(v))))(f32(x)).item() as number, d3, 1e-4);
-      close(grad(grad((v: np.Array) => v.mul(np.exp(v))))(f32(x)).item() as number, (x + 2) * Math.exp(x), 1e-5);
+      close(await item(grad(grad(grad((v: np.Array) => np.tanh(v))))(f32(x))) as number, d3, 1e-4);
+      close(await item(grad(grad((v: np.Array) => v.mul(np.exp(v))))(f32(x))) as number, (x + 2) * Math.exp(x), 1e-5);
     }
   });
 
-  it('jvp of grad equals the second derivative; linearize matches jvp', () => {
+  it('jvp of grad equals the second derivative; linearize matches jvp', async () => {
     const f = (v: np.Array) => np.sin(v).mul(v);
     const x = 0.7;
     const [g, dg] = jvp(grad(f), [f32(x)], [f32(1)]);
-    close(g.item() as number, Math.sin(x) + x * Math.cos(x));
-    close(dg.item() as number, 2 * Math.cos(x) - x * Math.sin(x));
+    close(await item(g) as number, Math.sin(x) + x * Math.cos(x));
+    close(await item(dg) as number, 2 * Math.cos(x) - x * Math.sin(x));
     const [y, jvpFn] = linearize(f, f32(x));
-    close(y.item() as number, x * Math.sin(x));
-    close(jvpFn(f32(2)).item() as number, 2 * (Math.sin(x) + x * Math.cos(x)));
+    close(await item(y) as number, x * Math.sin(x));
+    close(await item(jvpFn(f32(2))) as number, 2 * (Math.sin(x) + x * Math.cos(x)));
     jvpFn.dispose();
   });
 });
@@ -79,18 +80,18 @@ function quarticHessian(zx: number, zy: number): number[][] {
 }
 
 describe('jacobians and hessians', () => {
-  it("hessian of the notes' 2-D quartic matches the analytic Hessian", () => {
+  it("hessian of the notes' 2-D quartic matches the analytic Hessian", async () => {
     for (const [a, b] of [
       [-0.9, 0.4],
       [0.3, -0.2],
     ] as const) {
       const H = hessian(quartic)(f32([a, b]));
       expect(H.shape).toEqual([2, 2]);
-      allClose(H.dataSync(), quarticHessian(a, b).flat(), 1e-4);
+      allClose(await data(H), quarticHessian(a, b).flat(), 1e-4);
     }
   });
 
-  it('a tanh-network hessian-vector product matches float64', () => {
+  it('a tanh-network hessian-vector product matches float64', async () => {
     // L(w) = sum(tanh(W x)) with W: [2, 3]; HVP via jvp of grad.
     const X = [0.5, -1, 2];
     const Wv = [0.1, 0.2, -0.3, 0.4, -0.5, 0.6];
@@ -110,20 +111,20 @@ describe('jacobians and hessians', () => {
       for (let j = 0; j < 3; j++) ref.push(d2 * va * X[j]!);
     }
     expect(hv.shape).toEqual([2, 3]);
-    allClose(hv.dataSync(), ref, 1e-5);
+    allClose(await data(hv), ref, 1e-5);
   });
 
-  it('jacrev/jacfwd/hessian of a function of { w: [3,2], b: [2] } nest like JAX', () => {
+  it('jacrev/jacfwd/hessian of a function of { w: [3,2], b: [2] } nest like JAX', async () => {
     const p = { w: np.reshape(f32([0.1, 0.2, 0.3, 0.4, 0.5, 0.6]), [3, 2]), b: f32([0.5, -0.5]) };
     const f = (q: { w: np.Array; b: np.Array }) => np.tanh(np.sum(q.w, { axis: 0 }).add(q.b));
     for (const jac of [jacfwd(f)(p), jacrev(f)(p)]) {
       expect(jac.w.shape).toEqual([2, 3, 2]);
       expect(jac.b.shape).toEqual([2, 2]);
       const s = [0.9 + 0.5, 1.2 - 0.5].map(sech2);
-      const w = jac.w.dataSync();
+      const w = await data(jac.w);
       for (let o = 0; o < 2; o++)
         for (let r = 0; r < 3; r++) for (let c = 0; c < 2; c++) close(w[o * 6 + r * 2 + c]!, o === c ? s[o]! : 0);
-      allClose(jac.b.dataSync(), [s[0]!, 0, 0, s[1]!]);
+      allClose(await data(jac.b), [s[0]!, 0, 0, s[1]!]);
     }
     const H = hessian((q: { w: np.Array; b: np.Array }) => f(q).sum())(p);
     expect(H.w.w.shape).toEqual([3, 2, 3, 2]);
@@ -131,19 +132,19 @@ describe('jacobians and hessians', () => {
     expect(H.b.w.shape).toEqual([2, 3, 2]);
     expect(H.b.b.shape).toEqual([2, 2]);
     const d2 = [1.4, 0.7].map((a) => -2 * Math.tanh(a) * sech2(a));
-    allClose(H.b.b.dataSync(), [d2[0]!, 0, 0, d2[1]!], 1e-4);
+    allClose(await data(H.b.b), [d2[0]!, 0, 0, d2[1]!], 1e-4);
   });
 
-  it('argnums tuples give tuples; multiple outputs nest output-first', () => {
+  it('argnums tuples give tuples; multiple outputs nest output-first', async () => {
     const f = (a: np.Array, b: np.Array) => ({ s: a.mul(b).sum(), p: a.mul(2) });
     const J = jacrev(f, { argnums: [0, 1] })(f32([1, 2]), f32([3, 4]));
-    expect(J.s[0].tolist()).toEqual([3, 4]);
-    expect(J.s[1].tolist()).toEqual([1, 2]);
-    expect(J.p[0].tolist()).toEqual([
+    expect(await tolist(J.s[0])).toEqual([3, 4]);
+    expect(await tolist(J.s[1])).toEqual([1, 2]);
+    expect(await tolist(J.p[0])).toEqual([
       [2, 0],
       [0, 2],
     ]);
-    expect(J.p[1].tolist()).toEqual([
+    expect(await tolist(J.p[1])).toEqual([
       [0, 0],
       [0, 0],
     ]);
@@ -151,33 +152,33 @@ describe('jacobians and hessians', () => {
 });
 
 describe('grad, valueAndGrad, vjp', () => {
-  it('argnums, hasAux, pytrees, stopGradient, integer args left alone', () => {
+  it('argnums, hasAux, pytrees, stopGradient, integer args left alone', async () => {
     const f = (x: np.Array, y: np.Array) => x.mul(y).mul(y).sum();
     const [gx, gy] = grad(f, { argnums: [0, 1] })(f32([1, 2]), f32([3, 4]));
-    expect(gx.tolist()).toEqual([9, 16]);
-    expect(gy.tolist()).toEqual([6, 16]);
-    expect(grad(f, { argnums: -1 })(f32([1, 2]), f32([3, 4])).tolist()).toEqual([6, 16]);
+    expect(await tolist(gx)).toEqual([9, 16]);
+    expect(await tolist(gy)).toEqual([6, 16]);
+    expect(await tolist(grad(f, { argnums: -1 })(f32([1, 2]), f32([3, 4])))).toEqual([6, 16]);
     const [[v, aux], g] = valueAndGrad((x: np.Array) => [x.mul(x).sum(), { half: x.mul(0.5) }] as const, { hasAux: true })(f32([2, 3]));
-    expect(v.item()).toBe(13);
-    expect(aux.half.tolist()).toEqual([1, 1.5]);
-    expect(g.tolist()).toEqual([4, 6]);
-    expect(grad((x: np.Array) => x.mul(stopGradient(x)).sum())(f32([3])).tolist()).toEqual([3]);
+    expect(await item(v)).toBe(13);
+    expect(await tolist(aux.half)).toEqual([1, 1.5]);
+    expect(await tolist(g)).toEqual([4, 6]);
+    expect(await tolist(grad((x: np.Array) => x.mul(stopGradient(x)).sum())(f32([3])))).toEqual([3]);
     const idx = np.array([1, 0], { dtype: 'int32' });
-    expect(grad((x: np.Array, i: np.Array) => np.take(x, i).mul(f32([1, 10])).sum())(f32([5, 6]), idx).tolist()).toEqual([10, 1]);
+    expect(await tolist(grad((x: np.Array, i: np.Array) => np.take(x, i).mul(f32([1, 10])).sum())(f32([5, 6]), idx))).toEqual([10, 1]);
   });
 
-  it('vjp, vjpWithAux and linearTranspose agree with hand-derived transposes', () => {
+  it('vjp, vjpWithAux and linearTranspose agree with hand-derived transposes', async () => {
     const W = np.reshape(f32([1, 2, 3, 4, 5, 6]), [2, 3]);
     const [y, vjpFn] = vjp((x: np.Array) => np.sum(W.mul(x), { axis: 1 }), f32([1, 1, 1]));
-    expect(y.tolist()).toEqual([6, 15]);
-    expect(vjpFn(f32([1, -1]))[0].tolist()).toEqual([-3, -3, -3]);
+    expect(await tolist(y)).toEqual([6, 15]);
+    expect(await tolist(vjpFn(f32([1, -1]))[0])).toEqual([-3, -3, -3]);
     vjpFn.dispose();
     const [, fn, aux] = vjpWithAux((x: np.Array) => [np.exp(x), x.mul(3)] as const, f32(0));
-    expect(fn(f32(2))[0].item()).toBe(2);
-    expect(aux.item()).toBe(0);
+    expect(await item(fn(f32(2))[0])).toBe(2);
+    expect(await item(aux)).toBe(0);
     fn.dispose();
     const T = linearTranspose((x: np.Array) => np.sum(W.mul(x), { axis: 1 }), np.zeros([3]));
-    expect(T(f32([1, 0]))[0].tolist()).toEqual([1, 2, 3]);
+    expect(await tolist(T(f32([1, 0]))[0])).toEqual([1, 2, 3]);
   });
 });
 

@@ -9,6 +9,7 @@ import * as tf from '../../src/backend/tf.js';
 import { ConcreteArray } from '../../src/core/concrete.js';
 import { executeJaxpr } from '../../src/transforms/jitExecutor.js';
 import { optimizeJaxpr } from '../../src/transforms/jitPasses.js';
+import { data, item } from '../util/read.js';
 
 function mulberry32(seed: number): () => number {
   let s = seed >>> 0;
@@ -39,7 +40,7 @@ function randomArg(aval: ShapedArray): { arr: np.Array; host: Float64Array } {
 }
 
 /** The optimized jaxpr's text, after checking it computes what the original does (evalJaxpr and the executor). */
-function optimized(j: Jaxpr, tol = 1e-6): string {
+async function optimized(j: Jaxpr, tol = 1e-6): Promise<string> {
   const args = j.inBinders.map((b) => randomArg(b.aval).arr);
   const want = evalJaxpr(j, args);
   const opt = optimizeJaxpr(j);
@@ -48,15 +49,15 @@ function optimized(j: Jaxpr, tol = 1e-6): string {
     opt,
     args.map((a) => (a as ConcreteArray).tensor),
   );
-  want.forEach((w, i) => {
+  for (const [i, w] of want.entries()) {
     expect(got[i]!.shape).toEqual(w.shape);
     expect([executed[i]!.shape, executed[i]!.dtype]).toEqual([w.shape, w.dtype]);
-    const [a, b, c] = [w.dataSync(), got[i]!.dataSync(), executed[i]!.dataSync()];
+    const [a, b, c] = [await data(w), await data(got[i]!), await executed[i]!.data()];
     for (let k = 0; k < a.length; k++) {
       expect(Math.abs(b[k]! - a[k]!)).toBeLessThanOrEqual(tol * (1 + Math.abs(a[k]!)));
       expect(Math.abs(c[k]! - a[k]!)).toBeLessThanOrEqual(tol * (1 + Math.abs(a[k]!)));
     }
-  });
+  }
   for (const a of [...args, ...want, ...got]) a.dispose();
   tf.dispose(executed);
   return opt.toString();
@@ -65,13 +66,13 @@ function optimized(j: Jaxpr, tol = 1e-6): string {
 const text = (lines: string[]): string => lines.join('\n');
 
 describe('broadcasts folded into the broadcasting ops that read them', () => {
-  it('a broadcast along leading dims is the operand itself (NumPy broadcasting adds them)', () => {
+  it('a broadcast along leading dims is the operand itself (NumPy broadcasting adds them)', async () => {
     const [a, b, c, d] = [v(3), v(2, 3), v(2, 3), v(2, 3)];
     const j = new Jaxpr([a, b], [eqn(P.broadcastInDimP, [a], { shape: [2, 3], broadcastDimensions: [1] }, c), eqn(P.mulP, [c, b], {}, d)], [d]);
-    expect(optimized(j)).toBe(text(['{ lambda ; a:f32[3] b:f32[2,3]. let', '    c:f32[2,3] = mul a b', '  in (c,) }']));
+    expect(await optimized(j)).toBe(text(['{ lambda ; a:f32[3] b:f32[2,3]. let', '    c:f32[2,3] = mul a b', '  in (c,) }']));
   });
 
-  it('a broadcast along trailing dims becomes a reshape with size-1 dims (shared by every op that reads it)', () => {
+  it('a broadcast along trailing dims becomes a reshape with size-1 dims (shared by every op that reads it)', async () => {
     const [a, b, c, d, e, f] = [v(2), v(2, 3), v(2, 3), v(2, 3), v(2, 3), v(2, 3)];
     const j = new Jaxpr(
       [a, b],
@@ -83,7 +84,7 @@ describe('broadcasts folded into the broadcasting ops that read them', () => {
       ],
       [f],
     );
-    expect(optimized(j)).toBe(
+    expect(await optimized(j)).toBe(
       text([
         '{ lambda ; a:f32[2] b:f32[2,3]. let',
         '    c:f32[2,1] = reshape[new_sizes=(2, 1)] a',
@@ -95,7 +96,7 @@ describe('broadcasts folded into the broadcasting ops that read them', () => {
     );
   });
 
-  it('a broadcast that expands size-1 dims folds too; one whose output also decides the result shape stays', () => {
+  it('a broadcast that expands size-1 dims folds too; one whose output also decides the result shape stays', async () => {
     const [a, b, c, d, e, g] = [v(4, 1), v(4, 5), v(4, 5), v(4, 5), v(4, 5), v(4, 5)];
     const j = new Jaxpr(
       [a, b],
@@ -108,7 +109,7 @@ describe('broadcasts folded into the broadcasting ops that read them', () => {
       ],
       [d, g],
     );
-    expect(optimized(j)).toBe(
+    expect(await optimized(j)).toBe(
       text([
         '{ lambda ; a:f32[4,1] b:f32[4,5]. let',
         '    c:f32[4,5] = broadcast_in_dim[broadcast_dimensions=(0, 1) shape=(4, 5)] a',
@@ -119,7 +120,7 @@ describe('broadcasts folded into the broadcasting ops that read them', () => {
     );
   });
 
-  it('a broadcast of a broadcast of a literal is the literal', () => {
+  it('a broadcast of a broadcast of a literal is the literal', async () => {
     const [a, b, c, d] = [v(3, 2), v(3), v(3, 2), v(3, 2)];
     const j = new Jaxpr(
       [a],
@@ -130,10 +131,10 @@ describe('broadcasts folded into the broadcasting ops that read them', () => {
       ],
       [d],
     );
-    expect(optimized(j)).toBe(text(['{ lambda ; a:f32[3,2]. let', '    b:f32[3,2] = mul a -0.5', '  in (b,) }']));
+    expect(await optimized(j)).toBe(text(['{ lambda ; a:f32[3,2]. let', '    b:f32[3,2] = mul a -0.5', '  in (b,) }']));
   });
 
-  it('a broadcast of a broadcast is one broadcast; a broadcast to its own shape is its operand', () => {
+  it('a broadcast of a broadcast is one broadcast; a broadcast to its own shape is its operand', async () => {
     const [a, b, c, d] = [v(3), v(2, 3), v(4, 2, 3), v(3)];
     const j = new Jaxpr(
       [a],
@@ -144,7 +145,7 @@ describe('broadcasts folded into the broadcasting ops that read them', () => {
       ],
       [c, d],
     );
-    expect(optimized(j)).toBe(
+    expect(await optimized(j)).toBe(
       text(['{ lambda ; a:f32[3]. let', '    b:f32[4,2,3] = broadcast_in_dim[broadcast_dimensions=(2,) shape=(4, 2, 3)] a', '  in (b, a) }']),
     );
   });
@@ -153,7 +154,7 @@ describe('broadcasts folded into the broadcasting ops that read them', () => {
 describe('constants seen through broadcasts and reshapes of literals', () => {
   const bool = (x: boolean): Lit => new Lit(x, new ShapedArray([], 'bool'));
 
-  it('reshape(1.0) * x is x; x * reshape(0.5) is x * 0.5; reshape(0.5) * y for a smaller y stays', () => {
+  it('reshape(1.0) * x is x; x * reshape(0.5) is x * 0.5; reshape(0.5) * y for a smaller y stays', async () => {
     const [a, b, c, d, e, y, f] = [v(2), v(1), v(2), v(1), v(2), v(1), v(1, 1)];
     const g = v(1, 1);
     const j = new Jaxpr(
@@ -169,7 +170,7 @@ describe('constants seen through broadcasts and reshapes of literals', () => {
       ],
       [e, g],
     );
-    expect(optimized(j)).toBe(
+    expect(await optimized(j)).toBe(
       text([
         '{ lambda ; a:f32[2] b:f32[1]. let',
         '    c:f32[2] = mul a 0.5',
@@ -180,7 +181,7 @@ describe('constants seen through broadcasts and reshapes of literals', () => {
     );
   });
 
-  it('select_n with a constant predicate is the chosen case (a literal case is broadcast)', () => {
+  it('select_n with a constant predicate is the chosen case (a literal case is broadcast)', async () => {
     const [a, b, c, d, e, f] = [v(3), v(3), new Var(new ShapedArray([3], 'bool')), v(3), v(3), v(3)];
     const j = new Jaxpr(
       [a, b],
@@ -193,10 +194,10 @@ describe('constants seen through broadcasts and reshapes of literals', () => {
       [f],
     );
     // The chosen literal case is a broadcast of 2.0, which the add then folds in.
-    expect(optimized(j)).toBe(text(['{ lambda ; a:f32[3] b:f32[3]. let', '    c:f32[3] = add a 2.0', '  in (c,) }']));
+    expect(await optimized(j)).toBe(text(['{ lambda ; a:f32[3] b:f32[3]. let', '    c:f32[3] = add a 2.0', '  in (c,) }']));
   });
 
-  it('x ** 1, x ** 0, x ** 2, x ** -1 are x, 1, x * x, 1 / x', () => {
+  it('x ** 1, x ** 0, x ** 2, x ** -1 are x, 1, x * x, 1 / x', async () => {
     const [a, b, c, d, e, f, g, h] = [v(4), v(4), v(4), v(4), v(4), v(4), v(4), v(4)];
     const j = new Jaxpr(
       [a],
@@ -211,7 +212,7 @@ describe('constants seen through broadcasts and reshapes of literals', () => {
       ],
       [h],
     );
-    expect(optimized(j, 1e-6)).toBe(
+    expect(await optimized(j, 1e-6)).toBe(
       text([
         '{ lambda ; a:f32[4]. let',
         '    b:f32[4] = mul a a',
@@ -224,14 +225,14 @@ describe('constants seen through broadcasts and reshapes of literals', () => {
     );
   });
 
-  it('a dot_general contracting nothing (or one element) is a broadcasting product', () => {
+  it('a dot_general contracting nothing (or one element) is a broadcasting product', async () => {
     const [a, b, c, d, e, f] = [v(3), v(4), v(3, 4), v(3, 1), v(1, 4), v(3, 4)];
     const j = new Jaxpr(
       [a, b, d, e],
       [eqn(P.dotGeneralP, [a, b], { dimensionNumbers: [[[], []], [[], []]] }, c), eqn(P.dotGeneralP, [d, e], { dimensionNumbers: [[[1], [0]], [[], []]] }, f)],
       [c, f],
     );
-    expect(optimized(j)).toBe(
+    expect(await optimized(j)).toBe(
       text([
         '{ lambda ; a:f32[3] b:f32[4] c:f32[3,1] d:f32[1,4]. let',
         '    e:f32[3,1] = reshape[new_sizes=(3, 1)] a',
@@ -243,7 +244,7 @@ describe('constants seen through broadcasts and reshapes of literals', () => {
     );
   });
 
-  it('an update written into zeros at constant starts is a pad (starts clamped as JAX does)', () => {
+  it('an update written into zeros at constant starts is a pad (starts clamped as JAX does)', async () => {
     const i32 = (x: number): Lit => new Lit(x, new ShapedArray([], 'int32'));
     const [a, z, b, c] = [v(2, 1), v(2, 3), v(2, 3), v(2, 3)];
     const j = new Jaxpr(
@@ -255,7 +256,7 @@ describe('constants seen through broadcasts and reshapes of literals', () => {
       ],
       [b, c],
     );
-    expect(optimized(j)).toBe(
+    expect(await optimized(j)).toBe(
       text([
         '{ lambda ; a:f32[2,1]. let',
         '    b:f32[2,3] = pad[padding_config=((0, 0, 0), (1, 1, 0))] a 0.0',
@@ -267,7 +268,7 @@ describe('constants seen through broadcasts and reshapes of literals', () => {
 });
 
 describe('reductions of reductions', () => {
-  it('a sum of row sums is one sum; a max of maxes one max; a reduction read twice stays', () => {
+  it('a sum of row sums is one sum; a max of maxes one max; a reduction read twice stays', async () => {
     const [a, b, c, d, e, f, g] = [v(2, 3, 4), v(2, 4), v(4), v(2, 3), v(3), v(2, 4), v(4)];
     const j = new Jaxpr(
       [a],
@@ -282,7 +283,7 @@ describe('reductions of reductions', () => {
       [c, e, g, f],
     );
     // f is the same sum as b (CSE), and f is an output: the sum over axis 1 is read twice, so it stays.
-    expect(optimized(j, 1e-5)).toBe(
+    expect(await optimized(j, 1e-5)).toBe(
       text([
         '{ lambda ; a:f32[2,3,4]. let',
         '    b:f32[2,4] = reduce_sum[axes=(1,)] a',
@@ -292,12 +293,12 @@ describe('reductions of reductions', () => {
       ]),
     );
     const k = new Jaxpr([a], [eqn(P.reduceSumP, [a], { axes: [1] }, b), eqn(P.reduceSumP, [b], { axes: [0] }, c)], [c]);
-    expect(optimized(k, 1e-5)).toBe(text(['{ lambda ; a:f32[2,3,4]. let', '    b:f32[4] = reduce_sum[axes=(0, 1)] a', '  in (b,) }']));
+    expect(await optimized(k, 1e-5)).toBe(text(['{ lambda ; a:f32[2,3,4]. let', '    b:f32[4] = reduce_sum[axes=(0, 1)] a', '  in (b,) }']));
   });
 });
 
 describe('negations folded into a literal factor or divisor', () => {
-  it('-(x * c), -(x / c) and -(c / x) become x * -c, x / -c and -c / x', () => {
+  it('-(x * c), -(x / c) and -(c / x) become x * -c, x / -c and -c / x', async () => {
     const [a, b, c, d, e, f, g] = [v(4), v(4), v(4), v(4), v(4), v(4), v(4)];
     const j = new Jaxpr(
       [a],
@@ -311,33 +312,33 @@ describe('negations folded into a literal factor or divisor', () => {
       ],
       [c, e, g],
     );
-    expect(optimized(j)).toBe(
+    expect(await optimized(j)).toBe(
       text(['{ lambda ; a:f32[4]. let', '    b:f32[4] = mul a -3.0', '    c:f32[4] = div a -128.0', '    d:f32[4] = div -2.0 a', '  in (b, c, d) }']),
     );
   });
 
-  it('a negation of a product of two arrays stays', () => {
+  it('a negation of a product of two arrays stays', async () => {
     const [a, b, c] = [v(4), v(4), v(4)];
     const j = new Jaxpr([a], [eqn(P.mulP, [a, a], {}, b), eqn(P.negP, [b], {}, c)], [c]);
-    expect(optimized(j)).toBe(text(['{ lambda ; a:f32[4]. let', '    b:f32[4] = mul a a', '    c:f32[4] = neg b', '  in (c,) }']));
+    expect(await optimized(j)).toBe(text(['{ lambda ; a:f32[4]. let', '    b:f32[4] = mul a a', '    c:f32[4] = neg b', '  in (c,) }']));
   });
 });
 
 describe('transposes absorbed by dot_general', () => {
   const dot = (lc: number[], rc: number[], lb: number[] = [], rb: number[] = []): object => ({ dimensionNumbers: [[lc, rc], [lb, rb]] });
 
-  it('transpose(a^T b) is b^T a: the operands swap, no transpose runs', () => {
+  it('transpose(a^T b) is b^T a: the operands swap, no transpose runs', async () => {
     const [a, b, c, d] = [v(5, 3), v(5, 4), v(3, 4), v(4, 3)];
     const j = new Jaxpr([a, b], [eqn(P.dotGeneralP, [a, b], dot([0], [0]), c), eqn(P.transposeP, [c], { permutation: [1, 0] }, d)], [d]);
-    expect(optimized(j, 1e-5)).toBe(
+    expect(await optimized(j, 1e-5)).toBe(
       text(['{ lambda ; a:f32[5,3] b:f32[5,4]. let', '    c:f32[4,3] = dot_general[dimension_numbers=(((0,), (0,)), ((), ())) preferred_element_type=None] b a', '  in (c,) }']),
     );
   });
 
-  it('with batch dims and several free dims per side', () => {
+  it('with batch dims and several free dims per side', async () => {
     const [a, b, c, d] = [v(2, 3, 4, 5), v(2, 5, 6), v(2, 3, 4, 6), v(2, 6, 3, 4)];
     const j = new Jaxpr([a, b], [eqn(P.dotGeneralP, [a, b], dot([3], [1], [0], [0]), c), eqn(P.transposeP, [c], { permutation: [0, 3, 1, 2] }, d)], [d]);
-    expect(optimized(j, 1e-5)).toBe(
+    expect(await optimized(j, 1e-5)).toBe(
       text([
         '{ lambda ; a:f32[2,3,4,5] b:f32[2,5,6]. let',
         '    c:f32[2,6,3,4] = dot_general[dimension_numbers=(((1,), (3,)), ((0,), (0,))) preferred_element_type=None] b a',
@@ -346,16 +347,16 @@ describe('transposes absorbed by dot_general', () => {
     );
   });
 
-  it('stays when the product is read elsewhere too, or the permutation is not the swap', () => {
+  it('stays when the product is read elsewhere too, or the permutation is not the swap', async () => {
     const [a, b, c, d] = [v(3, 5), v(5, 4), v(3, 4), v(4, 3)];
     const shared = new Jaxpr([a, b], [eqn(P.dotGeneralP, [a, b], dot([1], [0]), c), eqn(P.transposeP, [c], { permutation: [1, 0] }, d)], [d, c]);
-    expect(optimized(shared, 1e-5)).toContain('transpose');
+    expect(await optimized(shared, 1e-5)).toContain('transpose');
     const [x, y, z, w] = [v(2, 3, 5), v(2, 5, 4), v(2, 3, 4), v(3, 2, 4)];
     const other = new Jaxpr([x, y], [eqn(P.dotGeneralP, [x, y], dot([2], [1], [0], [0]), z), eqn(P.transposeP, [z], { permutation: [1, 0, 2] }, w)], [w]);
-    expect(optimized(other, 1e-5)).toContain('transpose');
+    expect(await optimized(other, 1e-5)).toContain('transpose');
   });
 
-  it("grad of a dense layer: the weight's cotangent is one dot_general, no transpose", () => {
+  it("grad of a dense layer: the weight's cotangent is one dot_general, no transpose", async () => {
     const loss = (w: np.Array, x: np.Array): np.Array => np.sum(np.tanh(np.matmul(x, w)));
     const x = randomArg(f32(6, 4)).arr;
     const w = randomArg(f32(4, 3)).arr;
@@ -364,7 +365,7 @@ describe('transposes absorbed by dot_general', () => {
     expect(opt.eqns.some((e) => e.primitive.name === 'transpose')).toBe(false);
     const [g] = evalJaxpr(opt, [...closed.consts, w, x]);
     const ref = grad(loss)(w, x);
-    const [a, b] = [g!.dataSync(), ref.dataSync()];
+    const [a, b] = [await data(g!), await data(ref)];
     for (let i = 0; i < a.length; i++) expect(Math.abs(a[i]! - b[i]!)).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(b[i]!)));
     for (const t of [x, w, g!, ref]) t.dispose();
     closed.dispose();
@@ -415,7 +416,7 @@ describe('the MLP gradient the jit bench times', () => {
     return { loss: total / B, g };
   }
 
-  it('optimized: no broadcast_in_dim, no transpose, no neg of a scaled value; jit equals the float64 reference', () => {
+  it('optimized: no broadcast_in_dim, no transpose, no neg of a scaled value; jit equals the float64 reference', async () => {
     const closed = makeJaxpr(valueAndGrad(loss))(p, x.arr, y);
     const opt = optimizeJaxpr(closed.jaxpr);
     const names = opt.eqns.map((e) => e.primitive.name);
@@ -429,9 +430,9 @@ describe('the MLP gradient the jit bench times', () => {
     const ref = reference();
     for (let call = 0; call < 2; call++) {
       const [l, g] = f(p, x.arr, y);
-      expect(Math.abs((l.item() as number) - ref.loss)).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(ref.loss)));
+      expect(Math.abs((await item(l) as number) - ref.loss)).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(ref.loss)));
       for (const k of ['w1', 'b1', 'w2', 'b2'] as const) {
-        const got = g[k].dataSync();
+        const got = await data(g[k]);
         for (let i = 0; i < got.length; i++) expect(Math.abs(got[i]! - ref.g[k][i]!)).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(ref.g[k][i]!)));
       }
       l.dispose();
@@ -460,7 +461,7 @@ describe('the executor runs matrix products (one data buffer multiplied in sever
     for (let i = 0; i < want.length; i++) expect(Math.abs(got[i]! - want[i]!)).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(want[i]!)));
   };
 
-  it('slices (unit strides up to rank 6 as one kernel; strided and rank 7 through the impl) equal the impl', () => {
+  it('slices (unit strides up to rank 6 as one kernel; strided and rank 7 through the impl) equal the impl', async () => {
     const cases: [number[], number[], number[], number[] | null][] = [
       [[5], [1], [4], null],
       [[2, 3, 4], [0, 1, 1], [2, 3, 4], [1, 1, 1]],
@@ -473,11 +474,11 @@ describe('the executor runs matrix products (one data buffer multiplied in sever
       const outShape = limit.map((l, i) => Math.ceil((l - start[i]!) / (strides?.[i] ?? 1)));
       const b = v(...outShape);
       const j = new Jaxpr([a], [eqn(P.sliceP, [a], { startIndices: start, limitIndices: limit, strides }, b)], [b]);
-      expect(optimized(j)).toContain('slice');
+      expect(await optimized(j)).toContain('slice');
     }
   });
 
-  it('select_n with a full-shape predicate (literal, smaller and full cases) equals the impl; bool cases and a broadcast predicate go through it', () => {
+  it('select_n with a full-shape predicate (literal, smaller and full cases) equals the impl; bool cases and a broadcast predicate go through it', async () => {
     const i32 = new ShapedArray([3, 4], 'int32');
     const cases: [ShapedArray, ShapedArray, ShapedArray][] = [
       [f32(3, 4), f32(3, 4), f32(3, 4)],
@@ -488,26 +489,26 @@ describe('the executor runs matrix products (one data buffer multiplied in sever
     for (const [pa, fa, ta] of cases) {
       const [x, a, b, p, o] = [new Var(pa), new Var(fa), new Var(ta), new Var(new ShapedArray(pa.shape, 'bool')), v(3, 4)];
       const j = new Jaxpr([x, a, b], [eqn(P.gtP, [x, lit(0)], {}, p), eqn(P.selectNP, [p, a, b], {}, o)], [o]);
-      expect(optimized(j)).toContain('select_n');
+      expect(await optimized(j)).toContain('select_n');
       const k = new Jaxpr([x, b], [eqn(P.gtP, [x, lit(0)], {}, p), eqn(P.selectNP, [p, lit(-2.5), b], {}, o)], [o]);
-      expect(optimized(k)).toMatch(/select_n \w+ -2\.5 b/);
+      expect(await optimized(k)).toMatch(/select_n \w+ -2\.5 b/);
     }
     // int32 cases, and bool cases (through the impl).
     const [x, p, a, b, o] = [v(3, 4), new Var(new ShapedArray([3, 4], 'bool')), new Var(i32), new Var(i32), new Var(i32)];
     const toInt = (c: Var, src: Var): JaxprEqn => eqn(P.convertP, [src], { newDType: 'int32', weakType: false }, c);
     const [xa, xb] = [v(3, 4), v(3, 4)];
     const ints = new Jaxpr([x, xa, xb], [eqn(P.gtP, [x, lit(0)], {}, p), toInt(a, xa), toInt(b, xb), eqn(P.selectNP, [p, a, b], {}, o)], [o]);
-    expect(optimized(ints)).toContain('select_n');
+    expect(await optimized(ints)).toContain('select_n');
     const [ba, bb, bo] = [new Var(new ShapedArray([3, 4], 'bool')), new Var(new ShapedArray([3, 4], 'bool')), new Var(new ShapedArray([3, 4], 'bool'))];
     const bools = new Jaxpr(
       [x, xa, xb],
       [eqn(P.gtP, [x, lit(0)], {}, p), eqn(P.gtP, [xa, lit(0)], {}, ba), eqn(P.gtP, [xb, lit(0)], {}, bb), eqn(P.selectNP, [p, ba, bb], {}, bo)],
       [bo],
     );
-    expect(optimized(bools)).toContain('select_n');
+    expect(await optimized(bools)).toContain('select_n');
   });
 
-  it('all four contraction layouts of rank-2 operands', () => {
+  it('all four contraction layouts of rank-2 operands', async () => {
     const cases: [number[], number[], boolean, boolean][] = [
       [[1], [0], false, false],
       [[0], [0], true, false],
@@ -520,14 +521,14 @@ describe('the executor runs matrix products (one data buffer multiplied in sever
       const [x, y, z] = [v(...a.arr.shape), v(...b.arr.shape), v(3, 4)];
       const j = new Jaxpr([x, y], [eqn(P.dotGeneralP, [x, y], { dimensionNumbers: [[lc, rc], [[], []]] }, z)], [z]);
       const [out] = executeJaxpr(j, [(a.arr as ConcreteArray).tensor, (b.arr as ConcreteArray).tensor]);
-      close(out!.dataSync(), matmul(a.host, ta, ...(a.arr.shape as [number, number]), b.host, tb, ...(b.arr.shape as [number, number])));
+      close(await out!.data(), matmul(a.host, ta, ...(a.arr.shape as [number, number]), b.host, tb, ...(b.arr.shape as [number, number])));
       out!.dispose();
       a.arr.dispose();
       b.arr.dispose();
     }
   });
 
-  it('a weight multiplied as [4, 6] and, through a reshape, as [6, 4] gives both right products, in one program and across calls', () => {
+  it('a weight multiplied as [4, 6] and, through a reshape, as [6, 4] gives both right products, in one program and across calls', async () => {
     const w = randomArg(f32(4, 6));
     const a = randomArg(f32(3, 4));
     const c = randomArg(f32(3, 6));
@@ -538,14 +539,14 @@ describe('the executor runs matrix products (one data buffer multiplied in sever
     const wT = np.reshape(w.arr, [6, 4]); // shares w's buffer
     for (let round = 0; round < 2; round++) {
       const [p, q] = both(w.arr, a.arr, c.arr);
-      close(p!.dataSync(), matmul(a.host, false, 3, 4, w.host, false, 4, 6));
-      close(q!.dataSync(), matmul(c.host, false, 3, 6, w.host, false, 6, 4));
+      close(await data(p!), matmul(a.host, false, 3, 4, w.host, false, 4, 6));
+      close(await data(q!), matmul(c.host, false, 3, 6, w.host, false, 6, 4));
       const r = first(w.arr, a.arr);
       const s = second(wT, c.arr);
       const t = np.matmul(c.arr, wT); // eager
-      close(r.dataSync(), matmul(a.host, false, 3, 4, w.host, false, 4, 6));
-      close(s.dataSync(), matmul(c.host, false, 3, 6, w.host, false, 6, 4));
-      close(t.dataSync(), matmul(c.host, false, 3, 6, w.host, false, 6, 4));
+      close(await data(r), matmul(a.host, false, 3, 4, w.host, false, 4, 6));
+      close(await data(s), matmul(c.host, false, 3, 6, w.host, false, 6, 4));
+      close(await data(t), matmul(c.host, false, 3, 6, w.host, false, 6, 4));
       for (const u of [p!, q!, r, s, t]) u.dispose();
     }
     for (const f of [both, first, second]) f.dispose();

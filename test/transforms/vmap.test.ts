@@ -67,36 +67,36 @@ const randVal = (shape: number[]): Val => draw(rng, shape, 'f');
 describe('grad and vmap commute', () => {
   for (const c of gcases) {
     for (const B of [1, 3, 4, 8, 33]) {
-      it(`${c.name}, batch ${B}`, () => {
+      it(`${c.name}, batch ${B}`, async () => {
         const pv = randVal(c.p);
         const xv = randVal([B, ...c.x]);
         const [p, X] = [toNp(pv), toNp(xv)];
         // d/dX sum_b f(p, X[b]) has rows d/dx f(p, x_b) = vmap(grad(f, x)).
         const gx1 = grad((xs: np.Array) => np.sum(vmap(c.f, { inAxes: [null, 0] })(p, xs)))(X);
         const gx2 = vmap(grad(c.f, { argnums: 1 }), { inAxes: [null, 0] })(p, X);
-        expectVal(fromNp(gx1), fromNp(gx2), 1e-4, 1e-5, 'dX');
+        expectVal(await fromNp(gx1), await fromNp(gx2), 1e-4, 1e-5, 'dX');
         // d/dp sum_b f(p, X[b]) = sum_b of the per-example parameter gradients.
         const gp1 = grad((q: np.Array) => np.sum(vmap(c.f, { inAxes: [null, 0] })(q, X)))(p);
         const per = vmap(grad(c.f), { inAxes: [null, 0] })(p, X);
         const gp2 = np.sum(per, { axis: 0 });
-        expectVal(fromNp(gp1), fromNp(gp2), 1e-4, 1e-4, 'dp');
+        expectVal(await fromNp(gp1), await fromNp(gp2), 1e-4, 1e-4, 'dp');
         // And the per-example gradients equal a loop of grad calls.
         const g = grad(c.f);
         const loop: Val[] = [];
         for (let b = 0; b < B; b++) {
           const xb = toNp(take(xv, 0, b));
           const gb = g(p, xb);
-          loop.push(fromNp(gb));
+          loop.push(await fromNp(gb));
           xb.dispose();
           gb.dispose();
         }
-        expectVal(fromNp(per), stack(loop, 0), 1e-4, 1e-5, 'per-example dp');
+        expectVal(await fromNp(per), stack(loop, 0), 1e-4, 1e-5, 'per-example dp');
         [p, X, gx1, gx2, gp1, per, gp2].forEach((t) => t.dispose());
       });
     }
   }
 
-  it('with batched integer start indices (dynamic_slice) and a batched scatter (np.at)', () => {
+  it('with batched integer start indices (dynamic_slice) and a batched scatter (np.at)', async () => {
     const f = (p: np.Array, x: np.Array, s: np.Array): np.Array => {
       const w = bind1(Pr.dynamicSliceP, [x, s], { sliceSizes: [3] });
       const u = bind1(Pr.dynamicUpdateSliceP, [x, np.sin(w).mul(p), s], NP);
@@ -109,17 +109,17 @@ describe('grad and vmap commute', () => {
       const [p, X, S] = [toNp(pv), toNp(xv), toNp(sv)];
       const gx1 = grad((xs: np.Array) => np.sum(vmap(f, { inAxes: [null, 0, 0] })(p, xs, S)))(X);
       const gx2 = vmap(grad(f, { argnums: 1 }), { inAxes: [null, 0, 0] })(p, X, S);
-      expectVal(fromNp(gx1), fromNp(gx2), 1e-4, 1e-5);
+      expectVal(await fromNp(gx1), await fromNp(gx2), 1e-4, 1e-5);
       const gp1 = grad((q: np.Array) => np.sum(vmap(f, { inAxes: [null, 0, 0] })(q, X, S)))(p);
       const gp2 = np.sum(vmap(grad(f), { inAxes: [null, 0, 0] })(p, X, S), { axis: 0 });
-      expectVal(fromNp(gp1), fromNp(gp2), 1e-4, 1e-4);
+      expectVal(await fromNp(gp1), await fromNp(gp2), 1e-4, 1e-4);
       // Per example against grad on the example.
       for (let b = 0; b < B; b++) {
         const xb = toNp(take(xv, 0, b));
         const sb = toNp(take(sv, 0, b));
         const gb = grad(f, { argnums: 1 })(p, xb, sb);
         const row = np.reshape(np.take(gx2, np.array(new Int32Array([b]), { dtype: 'int32' }), 0), [6]);
-        expectVal(fromNp(row), fromNp(gb), 1e-4, 1e-5);
+        expectVal(await fromNp(row), await fromNp(gb), 1e-4, 1e-5);
         [xb, sb, gb, row].forEach((t) => t.dispose());
       }
       [p, X, S, gx1, gx2, gp1, gp2].forEach((t) => t.dispose());
@@ -162,7 +162,7 @@ function oneHot(labels: number[], n: number): np.Array {
 
 describe('per-example gradients of an MLP (20-16-10)', () => {
   for (const B of [1, 8, 33]) {
-    it(`vmap(grad(loss), { inAxes: [null, 0, 0] }) equals a loop of grad calls, batch ${B}`, () => {
+    it(`vmap(grad(loss), { inAxes: [null, 0, 0] }) equals a loop of grad calls, batch ${B}`, async () => {
       const params = mlpParams([20, 16, 10]);
       const xv = randVal([B, 20]);
       const labels = Array.from({ length: B }, () => Math.floor(rng() * 10));
@@ -177,19 +177,19 @@ describe('per-example gradients of an MLP (20-16-10)', () => {
         const yb = oneHot([labels[b]!], 10);
         const y1 = np.reshape(yb, [10]);
         const gb = g(params, xb, y1);
-        for (const k of keys) loop[k]!.push(fromNp(gb[k]));
+        for (const k of keys) loop[k]!.push(await fromNp(gb[k]));
         tree.leaves(gb).forEach((t) => (t as np.Array).dispose());
         [xb, yb, y1].forEach((t) => t.dispose());
       }
       for (const k of keys) {
         expect(per[k].shape).toEqual([B, ...params[k].shape]);
-        expectVal(fromNp(per[k]), stack(loop[k]!, 0), 1e-4, 1e-5, k);
+        expectVal(await fromNp(per[k]), stack(loop[k]!, 0), 1e-4, 1e-5, k);
       }
       // The batch sum of per-example gradients is the gradient of the summed loss.
       const total = grad((p: Params) => np.sum(vmap(loss, { inAxes: [null, 0, 0] })(p, X, Y)))(params);
       for (const k of keys) {
         const s = np.sum(per[k], { axis: 0 });
-        expectVal(fromNp(total[k]), fromNp(s), 1e-4, 1e-4, `sum ${k}`);
+        expectVal(await fromNp(total[k]), await fromNp(s), 1e-4, 1e-4, `sum ${k}`);
         s.dispose();
       }
       [...tree.leaves(per), ...tree.leaves(total), ...tree.leaves(params), X, Y].forEach((t) => (t as np.Array).dispose());
@@ -263,12 +263,12 @@ describe('three nested vmaps over rank-5 inputs (rank-8 kernels)', () => {
     { inAxes: [-1, null], outAxes: 2 },
     { inAxes: [3, 0], outAxes: -1 },
   ];
-  it('equals a JS loop over all three levels', () => {
+  it('equals a JS loop over all three levels', async () => {
     const args = batchedArgs(rng, [[2, 1, 3, 2, 2], [2, 1, 3, 2, 2]], ['f', 'f'], levels, [2, 3, 2]);
     expect(args[0]!.shape.length).toBe(8);
-    checkVmap(f, args, levels, 1e-4, 1e-5);
+    await checkVmap(f, args, levels, 1e-4, 1e-5);
   });
-  it('a rank-8 transpose no merge brings to rank 6 (the guard moves one axis at a time)', () => {
+  it('a rank-8 transpose no merge brings to rank 6 (the guard moves one axis at a time)', async () => {
     const shape = [2, 3, 2, 2, 3, 2, 2, 2];
     const perm = [7, 5, 3, 1, 6, 4, 2, 0];
     const xv = draw(rng, shape, 'f');
@@ -283,13 +283,13 @@ describe('three nested vmaps over rank-5 inputs (rank-8 kernels)', () => {
       perm.forEach((p, k) => (src += (Math.floor(f / so[k]!) % outShape[k]!) * si[p]!));
       want[f] = xv.v[src]!;
     }
-    expectVal(fromNp(y), { v: want, shape: outShape, dtype: 'float32' }, 0, 0);
+    expectVal(await fromNp(y), { v: want, shape: outShape, dtype: 'float32' }, 0, 0);
     [x, y].forEach((t) => t.dispose());
   });
-  it('with grad inside', () => {
+  it('with grad inside', async () => {
     const h: Fn = (x, y) => grad((u: np.Array) => np.sum(np.tanh(u.mul(y!)).mul(u)))(x!);
     const args = batchedArgs(rng, [[2, 1, 3, 2, 2], [2, 1, 3, 2, 2]], ['f', 'f'], levels, [2, 3, 2]);
-    checkVmap(h, args, levels, 1e-4, 1e-5);
+    await checkVmap(h, args, levels, 1e-4, 1e-5);
   });
 });
 
