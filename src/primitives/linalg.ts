@@ -607,7 +607,8 @@ export interface PinvParams {
  * `dP = -P dA P + P P^T dA^T (I - A P) + (I - P A) dA^T P^T P`, valid where the
  * rank is locally constant. Runs on cpu and wasm as a float64 host kernel, on
  * WebGPU in float32 from `eigh` of `[[0, A], [A^T, 0]]` (eigenvalues `±σ`, so
- * the condition number is not squared; an `(m + n)`-sized eigenproblem).
+ * the condition number is not squared; an `(m + n)`-sized eigenproblem, so
+ * `m + n <= 1024` there).
  *
  * @example
  * ```ts

@@ -15,7 +15,9 @@
  */
 import * as tf from '../backend/tf.js';
 import { broadcastShapes } from './guard.js';
+import { BackendError } from '../errors.js';
 import { broadcastBatchIndex, type TriSolveOptions } from './linalgHost.js';
+import { EIGH_MAX_SIZE } from './linalgWgsl.js';
 
 const prod = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
 
@@ -183,6 +185,8 @@ export function luDevice(a: tf.Tensor): tf.Tensor[] {
  */
 export function pinvFromEigh(a: tf.Tensor, rtol: number, eigh: (x: tf.Tensor) => [tf.Tensor, tf.Tensor]): tf.Tensor {
   const [m, n] = a.shape.slice(-2) as [number, number];
+  if (m + n > EIGH_MAX_SIZE)
+    throw new BackendError(`pinv: on WebGPU it takes matrices with m + n <= ${EIGH_MAX_SIZE} (it solves an (m + n)-sized eigenproblem), got ${m} x ${n}; run pinv on the wasm or cpu backend`);
   const batch = a.shape.slice(0, -2);
   const bf = prod(batch);
   if (bf === 0 || m === 0 || n === 0) return tf.tidy(() => tf.reshape(tf.zeros([bf * n * m]), [...batch, n, m]));

@@ -11,7 +11,7 @@
  * inv/solve/cholesky/triangularSolve at 512 (meant for a real GPU).
  */
 import { describe, expect, it } from 'vitest';
-import { getBackend, grad, jacfwd, jit, jvp, np, numTensors, vmap } from '../../src/index.js';
+import { BackendError, getBackend, grad, jacfwd, jit, jvp, np, numTensors, vmap } from '../../src/index.js';
 import * as tf from '../../src/backend/tf.js';
 import { scoped } from '../../src/core/scope.js';
 import { eighTensors, pinvP } from '../../src/primitives/linalg.js';
@@ -640,6 +640,21 @@ describe('transforms over eigh, qr and pinv (async reads)', () => {
     f.dispose();
     g.dispose();
     [x, y].forEach((t) => t.dispose());
+  });
+});
+
+// ---- WebGPU size limits ---------------------------------------------------------------------------------
+
+describe.runIf(onWebGPU)('WebGPU size limits', () => {
+  it('eigh above 1024 x 1024 and pinv with m + n above 1024 throw a BackendError naming the function, leaving nothing behind', () => {
+    const a = np.zeros([1025, 1025]);
+    const b = np.zeros([600, 500]);
+    const before = numTensors();
+    expect(() => np.linalg.eigh(a)).toThrow(BackendError);
+    expect(() => np.linalg.eigh(a)).toThrow(/eigh: the WebGPU kernel takes matrices up to 1024 x 1024, got 1025 x 1025/);
+    expect(() => np.linalg.pinv(b)).toThrow(/pinv: on WebGPU it takes matrices with m \+ n <= 1024.*got 600 x 500/);
+    expect(numTensors()).toBe(before);
+    [a, b].forEach((t) => t.dispose());
   });
 });
 
