@@ -354,6 +354,30 @@ function stripOnes(shape: readonly number[]): number[] {
 }
 
 /**
+ * `x` broadcast to `shape`, with adjacent dims of the same kind merged first, as an add to
+ * zeros: tfjs-webgpu's Tile reads to the host at rank 5 and up (which fails under Dawn).
+ */
+function broadcastMerged(x: tf.Tensor, shape: readonly number[]): tf.Tensor {
+  const padded = [...new globalThis.Array<number>(shape.length - x.rank).fill(1), ...x.shape];
+  const inS: number[] = [];
+  const outS: number[] = [];
+  let last: boolean | undefined;
+  shape.forEach((d, i) => {
+    if (d === 1) return;
+    const kept = padded[i] === d;
+    if (kept === last) {
+      inS[inS.length - 1]! *= padded[i]!;
+      outS[outS.length - 1]! *= d;
+    } else {
+      inS.push(padded[i]!);
+      outS.push(d);
+    }
+    last = kept;
+  });
+  return tf.tidy(() => tf.reshape(tf.add(tf.zeros(outS, x.dtype), tf.reshape(x, inS)), [...shape]));
+}
+
+/**
  * Runs an elementwise WGSL kernel over the broadcast `shape` of `inputs`,
  * where the kernel reads input `k` at `index % uniforms.n<k>` (the runner
  * passes `n0`, `n1`, ... : the kernel must declare them as i32 uniforms, in
@@ -380,8 +404,7 @@ export function runWgslElementwise(
     const s = stripOnes(t.shape);
     const suffix = shape.slice(shape.length - s.length);
     if (s.length <= shape.length && s.every((d, i) => d === suffix[i])) return [t, false];
-    const padded = [...new globalThis.Array<number>(shape.length - t.rank).fill(1), ...t.shape];
-    return [exactInt32(t, (x) => tf.tidy(() => tf.broadcastTo(tf.reshape(x, padded), [...shape]))), true];
+    return [exactInt32(t, (x) => broadcastMerged(x, shape)), true];
   });
   try {
     const sizes = Object.fromEntries(ops.map(([t], i) => [`n${i}`, Math.max(1, t.size)]));
@@ -446,4 +469,32 @@ export function int32Binary(name: string, a: tf.Tensor, b: tf.Tensor): tf.Tensor
   if (kernel === undefined || a.dtype !== 'int32' || b.dtype !== 'int32' || !onWebgpu() || a.size === 0 || b.size === 0) return undefined;
   const shape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
   return runWgslElementwise(kernel, [a, b], shape, INT32_OPS[name as keyof typeof INT32_OPS][1]);
+}
+
+const SELECT = wgslKernel({
+  name: 'select_n',
+  inputs: ['P', 'T', 'F'],
+  uniforms: { n0: 'i32', n1: 'i32', n2: 'i32' },
+  body: `
+    fn main(index : i32) {
+      if (index >= uniforms.threads) { return; }
+      result[index] = select(F[index % uniforms.n2], T[index % uniforms.n1], P[index % uniforms.n0] != 0);
+    }`,
+});
+
+/**
+ * `where(p, t, f)` on WebGPU as one WGSL kernel copying raw words (any dtype,
+ * any rank, NumPy broadcasting to `shape`): tfjs-webgpu's Select rounds int32
+ * through f32 and supports rank 4 at most.
+ *
+ * @param p - the bool predicate.
+ * @param t - values where `p` holds.
+ * @param f - values elsewhere (same dtype as `t`).
+ * @param shape - the broadcast shape.
+ * @returns a new tensor of `shape` and `t`'s dtype.
+ * @internal
+ */
+export function selectWgsl(p: tf.Tensor, t: tf.Tensor, f: tf.Tensor, shape: readonly number[]): tf.Tensor {
+  if (shape.reduce((a, b) => a * b, 1) === 0) return tf.zeros([...shape], t.dtype);
+  return runWgslElementwise(SELECT, [p, t, f], shape, t.dtype as WgslRunOptions['dtype']);
 }

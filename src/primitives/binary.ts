@@ -8,7 +8,7 @@
  */
 import { alias } from '../backend/index.js';
 import * as tf from '../backend/tf.js';
-import { exactInt32Many, int32Binary, onWebgpu } from '../backend/wgsl.js';
+import { int32Binary, onWebgpu, selectWgsl } from '../backend/wgsl.js';
 import type { Array } from '../core/array.js';
 import type { DType } from '../core/dtype.js';
 import { definePrimitive, UndefPrimal, type MaybeZero, type Primitive } from '../core/primitive.js';
@@ -393,8 +393,9 @@ export const selectNP: Primitive<NoParams> = definePrimitive<NoParams>({
 });
 
 function selectKernel(p: tf.Tensor, t: tf.Tensor, f: tf.Tensor): tf.Tensor {
-  // On WebGPU, int32 values move by position (tfjs-webgpu's Select rounds them through f32).
-  if (t.dtype === 'int32' && onWebgpu()) return exactInt32Many([t, f], ([tt, ff]) => whereAny(p, tt!, ff!));
+  // On WebGPU, one WGSL kernel of any rank that copies raw words (tfjs-webgpu's Select rounds
+  // int32 through f32, stops at rank 4, and its broadcastTo reads to the host from rank 5).
+  if (onWebgpu()) return selectWgsl(p, t, f, broadcastShapes(p.shape, t.shape, f.shape)!);
   return whereAny(p, t, f);
 }
 

@@ -142,8 +142,9 @@ export function executeJaxpr(jaxpr: Jaxpr, inputs: readonly tf.Tensor[]): tf.Ten
     jaxpr.eqns.forEach((eqn, e) => {
       const ins = eqn.inputs.map(read);
       const name = eqn.primitive.name;
-      // On WebGPU, int32 slices and selects run their impls, which keep every bit (tfjs-webgpu's kernels round int32 through f32).
-      const exactInts = ins.some((t) => t.dtype === 'int32') && onWebgpu();
+      // On WebGPU, int32 slices and all selects run their impls, which keep every bit (tfjs-webgpu's
+      // kernels round int32 through f32; its Select stops at rank 4).
+      const exactInts = onWebgpu() && (name === 'select_n' || ins.some((t) => t.dtype === 'int32'));
       const direct =
         exactInts ? undefined : name === 'dot_general' ? wasmMatMul(eqn, ins) : name === 'slice' ? directSlice(eqn, ins[0]!) : name === 'select_n' ? directSelect(eqn, ins) : undefined;
       const outs = direct !== undefined ? [direct] : eqn.primitive.impl(ins, eqn.params as never);

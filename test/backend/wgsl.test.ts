@@ -122,6 +122,29 @@ describe(`int32 stays exact above 2^24 (backend ${getBackend()})`, () => {
     }
   });
 
+  it('rank 7 broadcasting (not a suffix) stays exact', async () => {
+    const xShape = [2, 2, 1, 2, 2, 1, 2];
+    const yShape = [1, 1, 2, 1, 1, 2, 1];
+    const out = xShape.map((d, i) => Math.max(d, yShape[i]!));
+    const xs = Int32Array.from({ length: 32 }, (_, i) => (2 ** 30 + 977 * i) | 0);
+    const ys = Int32Array.from({ length: 4 }, (_, i) => -(2 ** 29) - 131 * i);
+    const flatAt = (shape: number[], coords: number[]): number => coords.reduce((f, c, k) => f * shape[k]! + (shape[k] === 1 ? 0 : c), 0);
+    const coordsOf = (o: number): number[] => {
+      const c: number[] = [];
+      for (let k = out.length - 1; k >= 0; k--) {
+        c.unshift(o % out[k]!);
+        o = Math.floor(o / out[k]!);
+      }
+      return c;
+    };
+    const x = np.reshape(np.array(xs), xShape);
+    const y = np.reshape(np.array(ys), yShape);
+    const n = out.reduce((p, d) => p * d, 1);
+    const pairs = Array.from({ length: n }, (_, o) => [xs[flatAt(xShape, coordsOf(o))]!, ys[flatAt(yShape, coordsOf(o))]!] as const);
+    expect(Array.from(await data(np.add(x, y)))).toEqual(pairs.map(([p, q]) => (p + q) | 0));
+    expect(Array.from(await data(np.where(np.less(y, -(2 ** 29) - 200), x, y)))).toEqual(pairs.map(([p, q]) => (q < -(2 ** 29) - 200 ? p : q)));
+  });
+
   it('gather (with fill), dynamic slices, rev, pad-free moves', async () => {
     const x = a();
     const idx = np.array(Int32Array.from([7, 0, 3, 3]));
