@@ -271,6 +271,35 @@ describe('np.linalg.eigh on every backend (async reads)', () => {
     [x, w, v].forEach((t) => t.dispose());
   });
 
+  it('a batch of 70,000 2x2 matrices (more workgroups than one WebGPU dispatch dimension holds), eigh and qr', async () => {
+    const count = 70_000;
+    const vals = Float32Array.from({ length: count * 4 }, (_, i) => ((i * 7919) % 13) - 6);
+    const a = scoped(() => np.reshape(np.array(vals), [count, 2, 2]));
+    const [w, v] = np.linalg.eigh(a);
+    const wd = await read(w);
+    let worst = 0;
+    for (let k = 0; k < count; k++) {
+      const [a00, a01, a10, a11] = [vals[4 * k]!, vals[4 * k + 1]!, vals[4 * k + 2]!, vals[4 * k + 3]!];
+      const off = (a01 + a10) / 2;
+      const mid = (a00 + a11) / 2;
+      const rad = Math.hypot((a00 - a11) / 2, off);
+      worst = Math.max(worst, Math.abs(wd[2 * k]! - (mid - rad)), Math.abs(wd[2 * k + 1]! - (mid + rad)));
+    }
+    fail('eigenvalues of 70,000 2x2', worst, 1e-5);
+    const [q, r] = np.linalg.qr(a);
+    const qd = await read(q);
+    const rd = await read(r);
+    let res = 0;
+    for (let k = 0; k < count; k++) {
+      const qk = part(qd, k, 4);
+      const rk = part(rd, k, 4);
+      if (rk[2] !== 0) expect.fail(`qr #${k}: R[1, 0] = ${rk[2]}`);
+      res = Math.max(res, diff(ref.matmul(qk, rk, 2, 2, 2), Float64Array.from(vals.subarray(4 * k, 4 * k + 4))));
+    }
+    fail('Q R - A of 70,000 2x2', res, 1e-5);
+    [a, w, v, q, r].forEach((t) => t.dispose());
+  });
+
   it('ranks 7 and 8 (batch dims of size 1 and 2)', async () => {
     const n = 3;
     for (const batch of [
