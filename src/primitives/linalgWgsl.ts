@@ -41,7 +41,7 @@ export const EIGH_MAX_SWEEPS = 30;
 
 /**
  * The largest matrix size the WGSL `eigh` takes (its workgroup arrays take
- * about `12 n` bytes, and WebGPU guarantees 16 KiB of workgroup memory).
+ * about `14 n` bytes, and WebGPU guarantees 16 KiB of workgroup memory).
  */
 export const EIGH_MAX_SIZE = 1024;
 
@@ -128,6 +128,7 @@ const TOL : f32 = 1.1920929e-7;
 
 var<workgroup> rotC : array<f32, NP>;
 var<workgroup> rotS : array<f32, NP>;
+var<workgroup> rotT : array<f32, NP>;
 var<workgroup> evals : array<f32, n>;
 var<workgroup> ranks : array<i32, n>;
 var<workgroup> rotations : atomic<u32>;
@@ -195,6 +196,7 @@ fn main(index : i32) {
       let q = pq.y;
       var c = 1.0;
       var s = 0.0;
+      var tan = 0.0;
       if (valid && q < n) {
         let apq = result[w0 + p * n + q];
         let app = result[w0 + p * n + p];
@@ -207,11 +209,13 @@ fn main(index : i32) {
           }
           c = 1.0 / sqrt(tt * tt + 1.0);
           s = tt * c;
+          tan = tt;
           atomicAdd(&rotations, 1u);
         }
       }
       rotC[k] = c;
       rotS[k] = s;
+      rotT[k] = tan;
     }
     workgroupBarrier();
     // Phase 2a: A <- J^T A J, one 2x2 block (rows p_a, q_a; columns p_b, q_b) per item, in place.
@@ -242,16 +246,24 @@ fn main(index : i32) {
         let y01 = sb * x00 + cb * x01;
         let y10 = cb * x10 - sb * x11;
         let y11 = sb * x10 + cb * x11;
+        var z00 = ca * y00 - sa * y10;
         var z01 = ca * y01 - sa * y11;
         var z10 = sa * y00 + ca * y10;
+        var z11 = sa * y01 + ca * y11;
         if (ka == kb) {
+          // The pair's own block: a_pq becomes 0 (or is dropped below the threshold), and the diagonal
+          // moves by t a_pq (Rutishauser's update: no cancellation, so small eigenvalues keep their
+          // relative accuracy, and [[2, 1], [1, 2]] gives exactly 1 and 3).
+          let ta = rotT[ka] * x01;
+          z00 = x00 - ta;
+          z11 = x11 + ta;
           z01 = 0.0;
           z10 = 0.0;
         }
-        result[w0 + p1 * n + p2] = ca * y00 - sa * y10;
+        result[w0 + p1 * n + p2] = z00;
         if (hasQ2) { result[w0 + p1 * n + q2] = z01; }
         if (hasQ1) { result[w0 + q1 * n + p2] = z10; }
-        if (hasQ1 && hasQ2) { result[w0 + q1 * n + q2] = sa * y01 + ca * y11; }
+        if (hasQ1 && hasQ2) { result[w0 + q1 * n + q2] = z11; }
       }
     }
     // Phase 2b: V <- V J, one (row, pair) per item.
