@@ -8,7 +8,7 @@
  */
 import { alias } from '../backend/index.js';
 import * as tf from '../backend/tf.js';
-import { int32Binary, onWebgpu, selectWgsl } from '../backend/wgsl.js';
+import { int32Binary, onWebgpu, runWgsl, selectWgsl, wgslKernel } from '../backend/wgsl.js';
 import type { Array } from '../core/array.js';
 import type { DType } from '../core/dtype.js';
 import { definePrimitive, UndefPrimal, type MaybeZero, type Primitive } from '../core/primitive.js';
@@ -415,6 +415,29 @@ function broadcastShapesOf(name: string, a: ShapedArray, b: ShapedArray): number
 }
 
 /**
+ * int32 or bool (stored as i32) to float32, as a new buffer. tfjs-webgpu's Cast
+ * only relabels the int32 buffer as float32 (its storage stays i32), and kernels
+ * that declare their input's type from that buffer, such as Transpose, then fail
+ * to compile and return zeros.
+ */
+const I32_TO_F32 = wgslKernel({
+  name: 'convert_i32_f32',
+  inputs: ['A'],
+  body: `
+    fn main(index : i32) {
+      if (index >= uniforms.threads) { return; }
+      result[index] = f32(A[index]);
+    }`,
+});
+
+function convertImpl(x: tf.Tensor, newDType: DType): tf.Tensor {
+  if (x.dtype === newDType) return alias(x);
+  if (newDType === 'bool') return tf.notEqual(x, 0);
+  if (newDType === 'float32' && x.size > 0 && onWebgpu()) return runWgsl(I32_TO_F32, [x], { shape: x.shape, dtype: 'float32' });
+  return tf.cast(x, newDType);
+}
+
+/**
  * Params of `convert_element_type`.
  *
  * @example
@@ -444,7 +467,7 @@ export interface ConvertParams {
  */
 export const convertP: Primitive<ConvertParams> = definePrimitive<ConvertParams>({
   name: 'convert_element_type',
-  impl: ([x], { newDType }) => [x!.dtype === newDType ? alias(x!) : newDType === 'bool' ? tf.notEqual(x!, 0) : tf.cast(x!, newDType)],
+  impl: ([x], { newDType }) => [convertImpl(x!, newDType)],
   abstractEval: ([x], { newDType, weakType }) => [new ShapedArray(x!.shape, newDType, weakType)],
   batch: vectorizedBatch(() => convertP),
   jvp: ([x], [t], params) => {
