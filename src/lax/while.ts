@@ -431,7 +431,6 @@ export function whileLoop<T extends Carry>(condFn: (carry: ArraysOf<T>) => unkno
   const { maxIters } = opts;
   if (maxIters !== undefined && (!Number.isInteger(maxIters) || maxIters < 0))
     throw new ArgumentError(`${name}: maxIters must be a non-negative integer, got ${String(maxIters)}`);
-  if (maxIters === undefined && !isSyncReadable()) throw missingMaxIters(name);
   return scoped(() => {
     const [leaves0, def] = inLeaves(name, 'init', init);
     // The carry is strongly typed (JAX promotes weakly typed carries the same way).
@@ -446,6 +445,8 @@ export function whileLoop<T extends Carry>(condFn: (carry: ArraysOf<T>) => unkno
     const store: { def?: tree.TreeDef } = {};
     const body0 = traceFn((...xs) => flattenOut(`${name} (bodyFn)`, bodyFn(tree.unflatten(def, xs) as ArraysOf<T>), store), avals);
     const body = checkCarry(name, 'bodyFn', def, store.def!, avals, body0);
+    // After tracing, so a wrong condFn/bodyFn gets the same error on every backend.
+    if (maxIters === undefined && !isSyncReadable()) throw missingMaxIters(name);
     const outs = bind(whileP, [...cond.consts, ...body.consts, ...leaves], {
       condJaxpr: cond.jaxpr,
       bodyJaxpr: body.jaxpr,

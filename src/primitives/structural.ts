@@ -147,7 +147,16 @@ function tileAny(x: tf.Tensor, shape: readonly number[]): tf.Tensor {
   if (shapeSize(shape) === 0) return tf.zeros([...shape], x.dtype); // tf.broadcastTo mishandles size-0 dims
   // Adding to zeros broadcasts much faster than tfjs's Tile on wasm (a scalar fill is a memset).
   if (x.dtype !== 'bool' && shape.length <= 6) return tf.tidy(() => tf.add(tf.zeros([...shape], x.dtype), x));
+  // tfjs-webgpu's Tile reads its input synchronously at rank >= 5 (no OffscreenCanvas under Dawn):
+  // there, bools broadcast as 0/1 floats.
+  if (x.dtype === 'bool' && onWebgpu()) return tf.tidy(() => tf.notEqual(tileAny(tf.cast(x, 'float32'), shape), 0));
   if (shape.length <= 6) return tf.broadcastTo(x, [...shape]);
+  // Size-1 dims go first (they would split the runs below, e.g. a scalar filling [2, 1, 2, 1, 2, 1, 2]).
+  if (shape.includes(1)) {
+    const inner = shape.filter((d) => d !== 1);
+    const xInner = x.shape.filter((_, i) => shape[i] !== 1);
+    return tf.tidy(() => tf.reshape(tileAny(tf.reshape(x, xInner), inner), [...shape]));
+  }
   const cls = shape.map((d, i) => (x.shape[i] === d ? 'f' : 'b'));
   const inS: number[] = [];
   const outS: number[] = [];
@@ -160,7 +169,7 @@ function tileAny(x: tf.Tensor, shape: readonly number[]): tf.Tensor {
       outS.push(d);
     }
   });
-  return tf.tidy(() => tf.reshape(tf.broadcastTo(tf.reshape(x, inS), outS), [...shape]));
+  return tf.tidy(() => tf.reshape(outS.length <= 6 ? tileAny(tf.reshape(x, inS), outS) : tf.broadcastTo(tf.reshape(x, inS), outS), [...shape]));
 }
 
 /**

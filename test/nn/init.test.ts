@@ -3,8 +3,7 @@
  * Threefry scheme), the truncated normal sampler against a JS reference of
  * JAX's steps (bounds, clipping), statistics of large draws (std of LeCun
  * normal kernels ~ sqrt(1 / fan_in), truncation at 2 std, fans of conv and
- * embedding shapes), errors and leaks. Random draws: cpu and wasm only
- * (WebGPU has no random yet).
+ * embedding shapes), errors and leaks, on every backend.
  */
 import { describe, expect, it } from 'vitest';
 import { ArgumentError, nn, np, random, ShapeError } from '../../src/index.js';

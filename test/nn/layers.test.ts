@@ -3,8 +3,7 @@
  * and shapes), apply against float64 JS references (leading batch axes,
  * strides, padding forms, dilations, 1-D and unbatched convolutions, NaN rows
  * of out-of-range embeddings), checkGrads with respect to parameters and
- * inputs, jit and vmap, errors and leaks. cpu and wasm (init draws random
- * numbers; WebGPU has no random yet).
+ * inputs, jit and vmap, errors and leaks, on every backend.
  */
 import { describe, expect, it } from 'vitest';
 import { ArgumentError, DTypeError, grad, jit, nn, np, random, ShapeError, tree, vmap } from '../../src/index.js';

@@ -13,7 +13,6 @@ import { describe, expect, it } from 'vitest';
 import {
   ArgumentError,
   AxisError,
-  BackendError,
   bind,
   bind1,
   BroadcastError,
@@ -1244,7 +1243,7 @@ describe('device kernels (float32 loops of tfjs ops, used on WebGPU), run here o
 
 // ---- on WebGPU itself (no synchronous reads) -------------------------------------------------------
 
-describe.runIf(onWebGPU)('WebGPU: device factorizations, BackendError for the rest', () => {
+describe.runIf(onWebGPU)('WebGPU: device factorizations (eigh, qr, pinv: linalg-device.test.ts)', () => {
   const readAsync = async (x: np.Array): Promise<Float64Array> => Float64Array.from(await x.data());
 
   it('inv, solve, cholesky, det, slogdet, triangularSolve, grad and jit run without reads', async () => {
@@ -1266,12 +1265,5 @@ describe.runIf(onWebGPU)('WebGPU: device factorizations, BackendError for the re
     const f = jit((v: np.Array) => np.linalg.solve(x, v));
     expectClose(await readAsync(f(np.array(Float32Array.from(b)))), ref.matmul(ref.inverse(a, n), b, n, n, 1), 1e-4, 'jit solve');
     f.dispose();
-  });
-
-  it('eigh, qr, pinv throw a BackendError naming the primitive', () => {
-    expect(() => np.linalg.eigh(np.eye(2))).toThrow(BackendError);
-    expect(() => np.linalg.eigh(np.eye(2))).toThrow(/eigh: not implemented yet on the webgpu backend/);
-    expect(() => np.linalg.qr(np.eye(2))).toThrow(/qr: not implemented yet/);
-    expect(() => np.linalg.pinv(np.eye(2))).toThrow(/pinv: not implemented yet/);
   });
 });

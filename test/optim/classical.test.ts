@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ArgumentError, jit, lax, np, numTensors, optim, random } from '../../src/index.js';
 import { makeLoss, notesMultipliers } from '../../examples/quartic.js';
 import { data, item } from '../util/read.js';
+import { repeats } from '../util/tolerance.js';
 
 type V = [number, number];
 type M = [[number, number], [number, number]];
@@ -327,7 +328,7 @@ describe('jit(opt.step, { staticArgnums: [2] })', () => {
       }
       expectTrajectory(jitted, eager, 1e-5);
       const before = numTensors();
-      for (let i = 0; i < 1000; i++) tick();
+      for (let i = 0; i < repeats(1000); i++) tick();
       expect(numTensors()).toBe(before);
       expect(calls).toBe(perTrace);
       expect(state).toBeNull();

@@ -12,6 +12,7 @@ import { ArgumentError, ShapeError, jit, np, numTensors, optim, random, valueAnd
 import { setMaskedWhile } from '../../src/lax/while.js';
 import { makeLoss, notesMultipliers } from '../../examples/quartic.js';
 import { data, item, tolist } from '../util/read.js';
+import { repeats } from '../util/tolerance.js';
 
 type V = number[];
 type A = np.Array;
@@ -523,7 +524,7 @@ describe('jit and memory', () => {
       };
       advance();
       const n0 = numTensors();
-      for (let k = 0; k < 1000; k++) advance();
+      for (let k = 0; k < repeats(1000); k++) advance();
       expect(numTensors()).toBe(n0);
       disposeTree([z, state]);
       step.dispose();

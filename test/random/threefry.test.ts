@@ -3,20 +3,20 @@
  * known-answer vectors, the `threefry2x32` primitive against it (broadcasting,
  * size 0, ranks 7-8), the uint32 helper primitives (`shift_right_logical`,
  * `rem_u32`, `mul_u32`, `argsort_u32`) against JS references, abstract-eval
- * errors, zero tangents, jaxprs, and leaks. On WebGPU the primitives must throw
- * a BackendError (not implemented there yet).
+ * errors, zero tangents, jaxprs, and leaks, on every backend (WGSL kernels on
+ * WebGPU; more WebGPU checks in device.test.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { bind, bind1, BackendError, BroadcastError, DTypeError, getBackend, makeJaxpr, np, random, ShapeError, Zero } from '../../src/index.js';
+import { bind, bind1, BroadcastError, DTypeError, makeJaxpr, np, random, ShapeError, Zero } from '../../src/index.js';
 import { threefry2x32Block } from '../../src/random/threefry.js';
 import { expectNoLeak, mulberry32, size } from '../numpy/redshape-util.js';
+import { data } from '../util/read.js';
 
-const onWebGPU = getBackend() === 'webgpu';
 const rng = mulberry32(0x5eed);
 
 const words = (shape: number[]): Int32Array => Int32Array.from({ length: size(shape) }, () => (rng() * 2 ** 32) | 0);
 const i32 = (data: Int32Array, shape: number[]): np.Array => np.reshape(np.array(data, { dtype: 'int32' }), shape);
-const u32 = (a: np.Array): number[] => Array.from(a.dataSync(), (v) => v >>> 0);
+const u32 = async (a: np.Array): Promise<number[]> => Array.from(await data(a), (v) => v >>> 0);
 
 describe('threefry2x32Block (pure JS) against Random123 known answers', () => {
   // Random123's kat_vectors for threefry2x32_20 (also JAX's testThreefry2x32).
@@ -31,7 +31,7 @@ describe('threefry2x32Block (pure JS) against Random123 known answers', () => {
   });
 });
 
-describe.skipIf(onWebGPU)('threefry2x32 primitive', () => {
+describe('threefry2x32 primitive', () => {
   const cases: { name: string; shapes: number[][] }[] = [
     { name: 'equal shapes [7]', shapes: [[7], [7], [7], [7]] },
     { name: 'scalar key, counts [4, 3]', shapes: [[], [], [4, 3], [4, 3]] },
@@ -40,7 +40,7 @@ describe.skipIf(onWebGPU)('threefry2x32 primitive', () => {
     { name: 'rank 7', shapes: [[2, 1, 2, 1, 2, 1, 2], [], [2, 3, 2, 1, 2, 2, 1], [2, 3, 2, 1, 2, 2, 2]] },
     { name: 'rank 8', shapes: [[], [2, 1, 1, 1, 1, 1, 1, 3], [2, 2, 2, 2, 1, 2, 1, 3], [1, 2, 2, 2, 2, 2, 2, 1]] },
   ];
-  it.each(cases)('matches the pure-JS block: $name', ({ shapes }) => {
+  it.each(cases)('matches the pure-JS block: $name', async ({ shapes }) => {
     const data = shapes.map(words);
     const ins = data.map((d, i) => i32(d, shapes[i]!));
     const [y0, y1] = bind(random.threefry2x32P, ins, {});
@@ -73,8 +73,8 @@ describe.skipIf(onWebGPU)('threefry2x32 primitive', () => {
       e0.push(a);
       e1.push(b);
     }
-    expect(u32(y0!)).toEqual(e0);
-    expect(u32(y1!)).toEqual(e1);
+    expect(await u32(y0!)).toEqual(e0);
+    expect(await u32(y1!)).toEqual(e1);
   });
 
   it('rejects non-int32 operands and shapes that do not broadcast', () => {
@@ -104,43 +104,43 @@ describe.skipIf(onWebGPU)('threefry2x32 primitive', () => {
   });
 });
 
-describe.skipIf(onWebGPU)('uint32 primitives', () => {
+describe('uint32 primitives', () => {
   const special = [0, 1, -1, 2 ** 31 - 1, -(2 ** 31), 65536, 9, 31, 32, 33];
   const sample = (n: number): Int32Array => Int32Array.from({ length: n }, (_, i) => (i < special.length ? special[i]! : (rng() * 2 ** 32) | 0));
 
-  it('shift_right_logical is >>> with shifts of 32 or more giving 0', () => {
+  it('shift_right_logical is >>> with shifts of 32 or more giving 0', async () => {
     const x = sample(40);
     const s = Int32Array.from({ length: 40 }, (_, i) => [0, 1, 9, 31, 32, 33, -1, 16][i % 8]!);
     const y = bind1(random.shiftRightLogicalP, [i32(x, [40]), i32(s, [40])], {});
-    expect(Array.from(y.dataSync())).toEqual(Array.from(x, (v, i) => (s[i]! >>> 0 >= 32 ? 0 : (v >>> s[i]!) | 0)));
+    expect(Array.from(await data(y))).toEqual(Array.from(x, (v, i) => (s[i]! >>> 0 >= 32 ? 0 : (v >>> s[i]!) | 0)));
     // broadcasting a scalar shift over a rank-8 array
     const shape = [2, 1, 2, 2, 1, 2, 2, 2];
     const z = bind1(random.shiftRightLogicalP, [i32(sample(size(shape)), shape), i32(Int32Array.of(9), [])], {});
     expect(z.shape).toEqual(shape);
   });
 
-  it('rem_u32 is the unsigned remainder with x rem 0 = x', () => {
+  it('rem_u32 is the unsigned remainder with x rem 0 = x', async () => {
     const x = sample(60);
     const y = sample(60).reverse();
     const r = bind1(random.remU32P, [i32(x, [6, 10]), i32(y, [6, 10])], {});
-    expect(Array.from(r.dataSync())).toEqual(Array.from(x, (v, i) => (y[i] === 0 ? v : Number(BigInt(v >>> 0) % BigInt(y[i]! >>> 0)) | 0)));
+    expect(Array.from(await data(r))).toEqual(Array.from(x, (v, i) => (y[i] === 0 ? v : Number(BigInt(v >>> 0) % BigInt(y[i]! >>> 0)) | 0)));
   });
 
-  it('mul_u32 is the product mod 2^32 to the last bit', () => {
+  it('mul_u32 is the product mod 2^32 to the last bit', async () => {
     const x = sample(60);
     const y = sample(60).reverse();
     const r = bind1(random.mulU32P, [i32(x, [60]), i32(y, [60])], {});
-    expect(Array.from(r.dataSync())).toEqual(Array.from(x, (v, i) => Number(BigInt.asIntN(32, BigInt(v) * BigInt(y[i]!)))));
+    expect(Array.from(await data(r))).toEqual(Array.from(x, (v, i) => Number(BigInt.asIntN(32, BigInt(v) * BigInt(y[i]!)))));
   });
 
-  it('argsort_u32 sorts rows stably by unsigned value', () => {
+  it('argsort_u32 sorts rows stably by unsigned value', async () => {
     const rows = 4;
     const n = 50;
     const keys = Int32Array.from({ length: rows * n }, () => [0, -1, 7, 2 ** 31][Math.floor(rng() * 4)]! | 0);
     keys.set(sample(n), n); // one row of distinct-ish words
     const idx = bind1(random.argsortU32P, [i32(keys, [rows, n])], {});
     expect(idx.shape).toEqual([rows, n]);
-    const got = Array.from(idx.dataSync());
+    const got = Array.from(await data(idx));
     for (let r = 0; r < rows; r++) {
       const row = Array.from(keys.subarray(r * n, (r + 1) * n), (v) => v >>> 0);
       const expected = row.map((_, i) => i).sort((i, j) => row[i]! - row[j]! || i - j);
@@ -165,14 +165,5 @@ describe.skipIf(onWebGPU)('uint32 primitives', () => {
       expectNoLeak(() => bind1(p, [x, x], {}));
     }
     expectNoLeak(() => bind1(random.argsortU32P, [x], {}));
-  });
-});
-
-describe.runIf(onWebGPU)('on WebGPU', () => {
-  it('the random primitives throw a BackendError (not implemented yet)', () => {
-    const x = np.array(new Int32Array([1]));
-    expect(() => bind(random.threefry2x32P, [x, x, x, x], {})).toThrow(BackendError);
-    expect(() => bind(random.threefry2x32P, [x, x, x, x], {})).toThrow(/not implemented on the webgpu backend/);
-    expect(() => random.split(random.key(0))).toThrow(BackendError);
   });
 });
