@@ -2,14 +2,16 @@
 /**
  * Runs the test suite once per backend, in sequence: `vitest run` with
  * TFJAX_BACKEND=cpu, then wasm, then webgpu (real WebGPU through Dawn, on
- * Mesa's software OpenGL ES where there is no GPU).
+ * Mesa's software OpenGL ES where there is no GPU). Tests read values with the
+ * async helpers of test/util/read.ts, so they can run on every backend; what
+ * WebGPU cannot do is skipped there by the tests themselves, with the reason, and
+ * WebGPU's looser float32 bounds live in test/util/tolerance.ts.
  *
  *   node scripts/test-backends.mjs [vitest args...]     e.g. test/backend --reporter=dot
  *
  * Environment:
  *   TFJAX_BACKENDS      comma-separated subset to run (default: cpu,wasm,webgpu).
- *   TFJAX_WEBGPU_TESTS  space-separated vitest filters for the webgpu run, used only when no
- *                       vitest args are given (default: the whole suite, see WEBGPU_TESTS).
+ *   TFJAX_WEBGPU_ALL=1  the webgpu run takes the whole suite, WEBGPU_KNOWN_FAILURES included.
  *   DAWN_OPTS           passed on to Dawn (see src/backend/webgpu.ts).
  *   CI=true             a webgpu run that cannot happen (no libEGL.so, no `webgpu` package) fails.
  *
@@ -22,19 +24,37 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
- * Test filters for the webgpu run; empty means the whole suite. Most of the suite reads results
- * synchronously (`dataSync`, `tolist`, `item`), which throws on WebGPU under Dawn (no
- * OffscreenCanvas), so the webgpu run takes the files that read asynchronously or not at all:
- * the backend tests, the transforms checked with `await x.data()` (test/webgpu), the error
- * table, pytrees and types. Porting the rest to async reads is the WebGPU issue's work.
+ * Test files the webgpu run leaves out (passed to vitest as --exclude) when no vitest args are
+ * given: each still fails on WebGPU because of library bugs there, not because of the test
+ * (issue #8; remove a file once it passes with TFJAX_WEBGPU_ALL=1). Every other file, new ones
+ * included, runs on webgpu.
  */
-const WEBGPU_TESTS = [
-  'test/backend',
-  'test/webgpu',
-  'test/core/errors.test.ts',
-  'test/tree',
-  'test/transforms/types.test.ts',
-  'test/random',
+const WEBGPU_KNOWN_FAILURES = [
+  // int32 dot_general/einsum/matmul give garbage (float path), conv_general_dilated with
+  // strides/dilations gives zeros or wrong values, argmax/argmin and int32 reduce_max/min wrong,
+  // bool and/or/not/compare wrong under vmap, asin/acos off by 1e-4, rank-7/8 kernels reach
+  // tfjs-webgpu ("GPU for rank 8 is not yet supported", "Where for rank 6"), linalg's eigh
+  // tolerances and jacfwd, flip at rank 8
+  'test/primitives/batch.test.ts',
+  'test/primitives/conv.test.ts',
+  'test/primitives/dot.test.ts',
+  'test/primitives/elementwise.test.ts',
+  'test/primitives/indexing.test.ts',
+  'test/primitives/reductions.test.ts',
+  'test/primitives/shape.test.ts',
+  'test/primitives/spec.test.ts',
+  'test/numpy/einsum.test.ts',
+  'test/numpy/elementwise.test.ts',
+  'test/numpy/indexing.test.ts',
+  'test/numpy/linalg.test.ts',
+  'test/numpy/products.test.ts',
+  'test/numpy/reductions.test.ts',
+  'test/numpy/shape.test.ts',
+  'test/nn/layers.test.ts',
+  // passes its values but is too slow on llvmpipe for CI (Wolfe line searches as masked while
+  // loops: over 60 s per Rosenbrock run, 450 s for the file), and bfgs with a line search ends
+  // 2.2e-5 from the notes' minimizer where the test asks 1e-5
+  'test/optim/quasiNewton.test.ts',
 ];
 
 const ALL = ['cpu', 'wasm', 'webgpu'];
@@ -83,9 +103,8 @@ function webgpuBlocker() {
 }
 
 function vitestArgs(backend) {
-  if (backend !== 'webgpu' || args.length > 0) return args;
-  const fromEnv = (process.env.TFJAX_WEBGPU_TESTS ?? '').split(/\s+/).filter(Boolean);
-  return fromEnv.length > 0 ? fromEnv : WEBGPU_TESTS;
+  if (backend !== 'webgpu' || args.length > 0 || process.env.TFJAX_WEBGPU_ALL === '1') return args;
+  return WEBGPU_KNOWN_FAILURES.flatMap((f) => ['--exclude', f]);
 }
 
 const results = [];

@@ -45,7 +45,7 @@ describe('values pinned by JAX (classic Threefry, 32-bit mode)', () => {
     expect(await item(u)).toBe(Math.fround(0.41845703));
   });
 
-  it('split(key(0), 4) and foldIn(key(0), 4) (JAX testPRNGValues)', () => {
+  it('split(key(0), 4) and foldIn(key(0), 4) (JAX testPRNGValues)', async () => {
     expect(await words(random.split(k0, 4))).toEqual([
       [2285895361, 1501764800],
       [1518642379, 4090693311],
@@ -91,7 +91,7 @@ describe('values pinned by JAX (classic Threefry, 32-bit mode)', () => {
 });
 
 describe('keys', () => {
-  it('key(seed) is [0, seed mod 2^32] as JAX in 32-bit mode', () => {
+  it('key(seed) is [0, seed mod 2^32] as JAX in 32-bit mode', async () => {
     expect(await words(random.key(0))).toEqual([0, 0]);
     expect(await words(random.key(-1))).toEqual([0, 4294967295]);
     expect(await words(random.key(-3))).toEqual([0, 4294967293]);
@@ -103,13 +103,13 @@ describe('keys', () => {
     expect(k.dtype).toBe('int32');
   });
 
-  it('key of an int32 scalar array (traceable seed)', () => {
+  it('key of an int32 scalar array (traceable seed)', async () => {
     expect(await words(random.key(np.array(7, { dtype: 'int32' })))).toEqual([0, 7]);
     const jaxpr = makeJaxpr((s: np.Array) => random.key(s))(np.array(7, { dtype: 'int32' }));
     expect(jaxpr.toString()).toContain('concatenate');
   });
 
-  it('split into any number of keys, or a shape of keys', () => {
+  it('split into any number of keys, or a shape of keys', async () => {
     const k = refKey(42);
     for (const num of [1, 2, 3, 5, 8]) expect(await words(random.split(random.key(42), num))).toEqual(refSplit(k, num));
     expect(random.split(random.key(42), 0).shape).toEqual([0, 2]);
@@ -118,7 +118,7 @@ describe('keys', () => {
     expect(((await words(grid)) as number[][][]).flat()).toEqual(refSplit(k, 6));
   });
 
-  it('foldIn of numbers and int32 scalars, reduced mod 2^32', () => {
+  it('foldIn of numbers and int32 scalars, reduced mod 2^32', async () => {
     const k = random.key(3);
     for (const d of [0, 1, 4, 1234567, 2 ** 31, 2 ** 32 - 1]) expect(await words(random.foldIn(k, d))).toEqual(refFoldIn(refKey(3), d));
     expect(await words(random.foldIn(k, -1))).toEqual(await words(random.foldIn(k, 2 ** 32 - 1)));
