@@ -43,7 +43,7 @@
 import { spawn } from 'node:child_process';
 import * as tfc from '../src/backend/tf.js';
 import type { Jitted, np } from '../src/index.js';
-import { B, check, D_HID, D_IN, D_OUT, fmt, lpad, median, mlpData, mlpF64, NAMES, option, pad, relErr, SHAPES, timeAll, type Name, type Timing } from './common.js';
+import { B, check, D_HID, D_IN, D_OUT, fmt, lpad, median, mlpData, mlpF64, mlpFloor, mulberry32, NAMES, option, pad, relErr, SHAPES, timeAll, type Name, type Timing } from './common.js';
 
 const ALL_BACKENDS = ['cpu', 'wasm', 'webgpu'] as const;
 type BackendChoice = (typeof ALL_BACKENDS)[number];
@@ -157,7 +157,7 @@ async function child(backend: BackendChoice): Promise<void> {
   };
 
   // ---- (m) matmul ----
-  const rand = mulberry(12345);
+  const rand = mulberry32(12345);
   const av = Float32Array.from({ length: M * M }, () => rand() * 2 - 1);
   const bv = Float32Array.from({ length: M * M }, () => rand() * 2 - 1);
   const ma = fromHost(av, [M, M]);
@@ -214,27 +214,7 @@ async function child(backend: BackendChoice): Promise<void> {
     invB: tfc.keep(tfc.scalar(1 / B)),
     one: tfc.keep(tfc.scalar(1)),
   };
-  /** bench/jit.ts's floor: loss and [dw1, db1, dw2, db2] by hand. `flags`: transposes as matMul's flags. */
-  function floor(flags: boolean): tfc.Tensor[] {
-    const { w1, b1, w2, b2, x: xt, y: yt, negInvB, invB, one } = ft;
-    return tfc.tidy(() => {
-      const h = tfc.tanh(tfc.add(tfc.matMul(xt, w1), b1));
-      const logits = tfc.add(tfc.matMul(h, w2), b2);
-      const shifted = tfc.sub(logits, tfc.max(logits, 1, true));
-      const e = tfc.exp(shifted);
-      const se = tfc.sum(e, 1, true);
-      const logp = tfc.sub(shifted, tfc.log(se));
-      const loss = tfc.mul(tfc.sum(tfc.mul(yt, logp)), negInvB);
-      const dlogits = tfc.mul(tfc.sub(tfc.mul(e, tfc.div(tfc.sum(yt, 1, true), se)), yt), invB);
-      const db2 = tfc.sum(dlogits, 0);
-      const dw2 = flags ? tfc.matMul(h, dlogits, true, false) : tfc.matMul(tfc.transpose(h), dlogits);
-      const dh = flags ? tfc.matMul(dlogits, w2, false, true) : tfc.matMul(dlogits, tfc.transpose(w2));
-      const dz = tfc.mul(dh, tfc.sub(one, tfc.mul(h, h)));
-      const db1 = tfc.sum(dz, 0);
-      const dw1 = flags ? tfc.matMul(xt, dz, true, false) : tfc.matMul(tfc.transpose(xt), dz);
-      return [loss, dw1, db1, dw2, db2];
-    });
-  }
+  const floor = (flags: boolean): tfc.Tensor[] => mlpFloor(ft, flags);
   const mlpVariants: Record<keyof (typeof PROBLEMS)['mlp']['variants'], () => Result[]> = {
     floor: () => floor(false),
     floorFlags: () => floor(true),
@@ -351,17 +331,6 @@ function floorOf(timings: Record<string, Timing>, problem: Problem, mode: TableM
   return Math.min(...floors.map((v) => timings[`${problem}.${v}.${mode}`]?.median ?? Infinity));
 }
 
-/** mulberry32 (as bench/common.ts), for the matmul's operands. */
-function mulberry(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // ==== parent: one child per backend, then the side-by-side table ==================================
 

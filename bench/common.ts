@@ -179,6 +179,45 @@ export async function timeAll<K extends string>(fns: Record<K, () => void | Prom
 // ---- comparison and formatting ------------------------------------------------------------------
 
 /** max |a - b| / max |b|: the error of `a` relative to the scale of `b`. */
+/** The tensors of {@link mlpFloor}: parameters, batch, and the scalars -1/B, 1/B, 1 (kept). */
+export interface FloorTensors {
+  w1: tfc.Tensor;
+  b1: tfc.Tensor;
+  w2: tfc.Tensor;
+  b2: tfc.Tensor;
+  x: tfc.Tensor;
+  y: tfc.Tensor;
+  negInvB: tfc.Tensor;
+  invB: tfc.Tensor;
+  one: tfc.Tensor;
+}
+
+/**
+ * The MLP's (tanh) loss and [dw1, db1, dw2, db2] by hand in tfjs kernels: the floor of
+ * bench/jit.ts and bench/backends.ts. `flags`: transposes as matMul's transpose flags.
+ */
+export function mlpFloor(ft: FloorTensors, flags = false): tfc.Tensor[] {
+  const { w1, b1, w2, b2, x, y, negInvB, invB, one } = ft;
+  return tfc.tidy(() => {
+    const h = tfc.tanh(tfc.add(tfc.matMul(x, w1), b1));
+    const logits = tfc.add(tfc.matMul(h, w2), b2);
+    const shifted = tfc.sub(logits, tfc.max(logits, 1, true));
+    const e = tfc.exp(shifted);
+    const se = tfc.sum(e, 1, true);
+    const logp = tfc.sub(shifted, tfc.log(se));
+    const loss = tfc.mul(tfc.sum(tfc.mul(y, logp)), negInvB);
+    // d loss / d logits = (softmax * rowsum(y) - y) / B, softmax = e / se.
+    const dlogits = tfc.mul(tfc.sub(tfc.mul(e, tfc.div(tfc.sum(y, 1, true), se)), y), invB);
+    const db2 = tfc.sum(dlogits, 0);
+    const dw2 = flags ? tfc.matMul(h, dlogits, true, false) : tfc.matMul(tfc.transpose(h), dlogits);
+    const dh = flags ? tfc.matMul(dlogits, w2, false, true) : tfc.matMul(dlogits, tfc.transpose(w2));
+    const dz = tfc.mul(dh, tfc.sub(one, tfc.mul(h, h)));
+    const db1 = tfc.sum(dz, 0);
+    const dw1 = flags ? tfc.matMul(x, dz, true, false) : tfc.matMul(tfc.transpose(x), dz);
+    return [loss, dw1, db1, dw2, db2];
+  });
+}
+
 export function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) throw new Error(`length mismatch: ${a.length} vs ${b.length}`);
   let d = 0;

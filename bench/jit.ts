@@ -41,7 +41,7 @@ import { ConcreteArray, getBackend, grad, hessian, jit, makeJaxpr, nn, np, numTe
 import { scoped } from '../src/core/scope.js';
 import { optimizeJaxpr } from '../src/transforms/jitPasses.js';
 import { makeLoss, notesMultipliers } from '../examples/quartic.js';
-import { B, check, checkOneTfjsCoreFile, D_IN, D_OUT, flag, fmt, kernelsOf, loadJaxJs, lpad, mlpData, mlpF64, NAMES, option, pad, relErr, SHAPES, timeAll, type JArray, type JaxJs, type Name, type Timing } from './common.js';
+import { B, check, checkOneTfjsCoreFile, D_IN, D_OUT, flag, fmt, kernelsOf, loadJaxJs, lpad, mlpData, mlpF64, mlpFloor, NAMES, option, pad, relErr, SHAPES, timeAll, type JArray, type JaxJs, type Name, type Timing } from './common.js';
 
 const RUNS = Number(option('runs', '30'));
 const WARMUP = Number(option('warmup', '5'));
@@ -108,28 +108,7 @@ async function main(): Promise<void> {
     one: tfc.keep(tfc.scalar(1)),
   };
 
-  /** Loss and [dw1, db1, dw2, db2] by hand. `flags`: transposes as matMul's transpose flags. */
-  function floor(flags = false): tfc.Tensor[] {
-    const { w1, b1, w2, b2, x, y, negInvB, invB, one } = ft;
-    return tfc.tidy(() => {
-      const h = tfc.tanh(tfc.add(tfc.matMul(x, w1), b1));
-      const logits = tfc.add(tfc.matMul(h, w2), b2);
-      const shifted = tfc.sub(logits, tfc.max(logits, 1, true));
-      const e = tfc.exp(shifted);
-      const se = tfc.sum(e, 1, true);
-      const logp = tfc.sub(shifted, tfc.log(se));
-      const loss = tfc.mul(tfc.sum(tfc.mul(y, logp)), negInvB);
-      // d loss / d logits = (softmax * rowsum(y) - y) / B, softmax = e / se.
-      const dlogits = tfc.mul(tfc.sub(tfc.mul(e, tfc.div(tfc.sum(y, 1, true), se)), y), invB);
-      const db2 = tfc.sum(dlogits, 0);
-      const dw2 = flags ? tfc.matMul(h, dlogits, true, false) : tfc.matMul(tfc.transpose(h), dlogits);
-      const dh = flags ? tfc.matMul(dlogits, w2, false, true) : tfc.matMul(dlogits, tfc.transpose(w2));
-      const dz = tfc.mul(dh, tfc.sub(one, tfc.mul(h, h)));
-      const db1 = tfc.sum(dz, 0);
-      const dw1 = flags ? tfc.matMul(x, dz, true, false) : tfc.matMul(tfc.transpose(x), dz);
-      return [loss, dw1, db1, dw2, db2];
-    });
-  }
+  const floor = (flags = false): tfc.Tensor[] => mlpFloor(ft, flags);
 
   // jax-js, as bench/grad-mlp.ts writes it (each input used once, so no `.ref` inside).
   interface JParams {
