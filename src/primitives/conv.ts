@@ -107,23 +107,31 @@ function convEval([x, w]: readonly ShapedArray[], p: ConvParams): ShapedArray[] 
   return [new ShapedArray([x!.shape[0]!, spatial[0]!, spatial[1]!, w!.shape[3]!], x!.dtype, x!.weakType && w!.weakType)];
 }
 
+/** Inserts `d - 1` zeros between neighbours along dim 1 of `[pre, n, post]` (rank-4 pad: tfjs-webgpu's Pad does not compile at rank 6). */
+function interiorPad1(t: tf.Tensor, pre: number, n: number, post: number, d: number): tf.Tensor {
+  const r = tf.reshape(t, [pre, n, 1, post]);
+  const p = tf.pad(r, [
+    [0, 0],
+    [0, 0],
+    [0, d - 1],
+    [0, 0],
+  ]);
+  const full = tf.reshape(p, [pre, n * d, post]);
+  return tf.slice(full, [0, 0, 0], [pre, dilate(n, d), post]);
+}
+
 /** Inserts `d - 1` zeros between neighbours along dims 1 and 2 (or 0 and 1 with `offset` 0). */
 function interiorPad(t: tf.Tensor, [dh, dw]: Pair, offset: 0 | 1): tf.Tensor {
   if (dh === 1 && dw === 1) return t;
   const s = t.shape;
   const [pre, h, w, post] = offset === 1 ? [s[0]!, s[1]!, s[2]!, s[3]!] : [1, s[0]!, s[1]!, s[2]! * s[3]!];
-  const r = tf.reshape(t, [pre, h, 1, w, 1, post]);
-  const p = tf.pad(r, [
-    [0, 0],
-    [0, 0],
-    [0, dh - 1],
-    [0, 0],
-    [0, dw - 1],
-    [0, 0],
-  ]);
-  const full = tf.reshape(p, [pre, h * dh, w * dw, post]);
-  const cut = tf.slice(full, [0, 0, 0, 0], [pre, dilate(h, dh), dilate(w, dw), post]);
-  return offset === 1 ? cut : tf.reshape(cut, [dilate(h, dh), dilate(w, dw), s[2]!, s[3]!]);
+  const [hd, wd] = [dilate(h, dh), dilate(w, dw)];
+  const cut = tf.tidy(() => {
+    const rows = dh === 1 ? t : interiorPad1(t, pre, h, w * post, dh);
+    const both = dw === 1 ? rows : interiorPad1(rows, pre * hd, w, post, dw);
+    return tf.reshape(both, [pre, hd, wd, post]);
+  });
+  return offset === 1 ? cut : tf.reshape(cut, [hd, wd, s[2]!, s[3]!]);
 }
 
 function convImpl([x, w]: readonly tf.Tensor[], p: ConvParams): tf.Tensor[] {
