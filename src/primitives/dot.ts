@@ -11,6 +11,7 @@
  * @packageDocumentation
  */
 import * as tf from '../backend/tf.js';
+import { onWebgpu, runWgsl, wgslKernel } from '../backend/wgsl.js';
 import type { Array } from '../core/array.js';
 import type { DType } from '../core/dtype.js';
 import { definePrimitive, UndefPrimal, type MaybeZero, type Primitive } from '../core/primitive.js';
@@ -172,6 +173,58 @@ function intMatMul(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
   return tf.sum(weighted, [1, 3]);
 }
 
+/**
+ * int32 batched product on WebGPU, one thread per output element `(b, m, n)`, wrapping mod
+ * 2^32 as JAX: `A` is `[B, M, K]` (or `[B, K, M]` when `ta` is 1), `Bm` is `[B, K, N]` (or
+ * `[B, N, K]` when `tb` is 1). Each dispatch sums `k0 .. k0 + kn - 1` and adds `Acc` when
+ * `useAcc` is 1 (Mesa's llvmpipe stops a shader's loops after 65535 iterations in total).
+ */
+const INT_DOT = wgslKernel({
+  name: 'dot_i32',
+  inputs: ['A', 'Bm', 'Acc'],
+  uniforms: { M: 'i32', N: 'i32', K: 'i32', k0: 'i32', kn: 'i32', ta: 'i32', tb: 'i32', useAcc: 'i32' },
+  body: `
+    fn main(index : i32) {
+      if (index >= uniforms.threads) { return; }
+      let M = uniforms.M;
+      let N = uniforms.N;
+      let K = uniforms.K;
+      let n = index % N;
+      let m = (index / N) % M;
+      let b = index / (N * M);
+      var s : u32 = 0u;
+      if (uniforms.useAcc != 0) { s = bitcast<u32>(Acc[index]); }
+      for (var j = 0; j < uniforms.kn; j++) {
+        let k = uniforms.k0 + j;
+        var ia = (b * M + m) * K + k;
+        if (uniforms.ta != 0) { ia = (b * K + k) * M + m; }
+        var ib = (b * K + k) * N + n;
+        if (uniforms.tb != 0) { ib = (b * N + n) * K + k; }
+        s = s + bitcast<u32>(A[ia]) * bitcast<u32>(Bm[ib]);
+      }
+      result[index] = bitcast<i32>(s);
+    }`,
+});
+
+/** Contracted elements one {@link INT_DOT} dispatch sums (under llvmpipe's loop limit). */
+const INT_DOT_CHUNK = 50_000;
+
+/** {@link INT_DOT} over `[B, M, K]`/`[B, K, N]` operands given in matMul's layouts (`ta`, `tb` as its transpose flags). */
+function intMatMulWgsl(a: tf.Tensor, b: tf.Tensor, ta: boolean, tb: boolean): tf.Tensor {
+  const B = a.shape[0]!;
+  const [M, K] = ta ? [a.shape[2]!, a.shape[1]!] : [a.shape[1]!, a.shape[2]!];
+  const N = tb ? b.shape[1]! : b.shape[2]!;
+  let acc: tf.Tensor | undefined;
+  for (let k0 = 0; k0 < K; k0 += INT_DOT_CHUNK) {
+    const kn = Math.min(INT_DOT_CHUNK, K - k0);
+    const uniforms = { M, N, K, k0, kn, ta: ta ? 1 : 0, tb: tb ? 1 : 0, useAcc: acc === undefined ? 0 : 1 };
+    const next = runWgsl(INT_DOT, [a, b, acc ?? a], { shape: [B, M, N], dtype: 'int32', uniforms });
+    acc?.dispose();
+    acc = next;
+  }
+  return acc!;
+}
+
 function dotImpl([x, y]: readonly tf.Tensor[], params: DotGeneralParams): tf.Tensor[] {
   const [[lc, rc], [lb, rb]] = params.dimensionNumbers;
   const [out] = dotEval([new ShapedArray(x!.shape, x!.dtype as DType), new ShapedArray(y!.shape, y!.dtype as DType)], params);
@@ -193,6 +246,8 @@ function dotImpl([x, y]: readonly tf.Tensor[], params: DotGeneralParams): tf.Ten
         const [B, M] = [lhs.t.shape[0]!, shapeSize(lhs.t.shape) / lhs.t.shape[0]!];
         const N = shapeSize(rhs.t.shape) / rhs.t.shape[0]!;
         r = tf.mul(tf.reshape(lhs.t, [B, M, 1]), tf.reshape(rhs.t, [B, 1, N]));
+      } else if (dtype === 'int32' && onWebgpu()) {
+        r = intMatMulWgsl(lhs.t, rhs.t, lhs.swapped, rhs.swapped);
       } else if (dtype === 'int32') {
         const l = lhs.swapped ? tf.transpose(lhs.t, [0, 2, 1]) : lhs.t;
         const rr = rhs.swapped ? tf.transpose(rhs.t, [0, 2, 1]) : rhs.t;

@@ -7,6 +7,7 @@
  * @packageDocumentation
  */
 import * as tf from '../backend/tf.js';
+import { onWebgpu, runWgsl, wgslKernel } from '../backend/wgsl.js';
 import type { Array } from '../core/array.js';
 import type { DType } from '../core/dtype.js';
 import { definePrimitive, type MaybeZero, type Primitive } from '../core/primitive.js';
@@ -42,7 +43,12 @@ function reduceEval(name: string) {
  */
 function reduceImpl(name: string, x: tf.Tensor, axes: readonly number[], kernel: (t: tf.Tensor, ax: number[]) => tf.Tensor, identity: (d: DType) => number): tf.Tensor {
   const outShape = x.shape.filter((_, i) => !axes.includes(i));
-  if (axes.some((a) => x.shape[a] === 0)) return tf.fill(outShape, identity(x.dtype as DType), x.dtype);
+  if (axes.some((a) => x.shape[a] === 0)) {
+    // tfjs-webgpu's Fill goes through f32 (INT32_MAX would come out as 2147483520): upload instead.
+    const size = outShape.reduce((u, d) => u * d, 1);
+    if (x.dtype === 'int32' && onWebgpu()) return tf.tensor(new Int32Array(size).fill(identity('int32')), outShape, 'int32');
+    return tf.fill(outShape, identity(x.dtype as DType), x.dtype);
+  }
   if (x.size === 0) return tf.zeros(outShape, x.dtype);
   const live = x.shape.map((d) => d !== 1);
   const merged = mergeRuns(
@@ -63,11 +69,144 @@ function reduceImpl(name: string, x: tf.Tensor, axes: readonly number[], kernel:
   });
 }
 
+// ---- WebGPU kernels ----------------------------------------------------------
+// tfjs-webgpu reduces int32 through f32 (values above 2^24 come out rounded) and its
+// argMax/argMin are wrong on ties and NaNs, so on WebGPU these run as WGSL kernels on a
+// `[pre, n, post]` view of one axis at a time. A thread scans at most WGSL_CHUNK elements (Mesa's
+// llvmpipe stops a shader's loops after 65535 iterations in total); longer axes are reduced in
+// chunks first.
+
+const WGSL_CHUNK = 50_000;
+
+/** int32 max (`op` 0), min (1) or wrapping product (2) over chunks of `len` along the middle axis of `[pre, n, post]`: output `[pre, ceil(n / len), post]`. */
+const REDUCE_I32 = wgslKernel({
+  name: 'reduce_i32',
+  inputs: ['X'],
+  uniforms: { n: 'i32', post: 'i32', chunks: 'i32', len: 'i32', op: 'i32' },
+  body: `
+    fn main(index : i32) {
+      if (index >= uniforms.threads) { return; }
+      let q = index % uniforms.post;
+      let c = (index / uniforms.post) % uniforms.chunks;
+      let p = index / (uniforms.post * uniforms.chunks);
+      let start = c * uniforms.len;
+      let stop = min(start + uniforms.len, uniforms.n);
+      var best = X[(p * uniforms.n + start) * uniforms.post + q];
+      for (var j = start + 1; j < stop; j++) {
+        let v = X[(p * uniforms.n + j) * uniforms.post + q];
+        if (uniforms.op == 0) { best = max(best, v); } else if (uniforms.op == 1) { best = min(best, v); } else { best = bitcast<i32>(bitcast<u32>(best) * bitcast<u32>(v)); }
+      }
+      result[index] = best;
+    }`,
+});
+
+/** int32 `reduce_max`/`reduce_min`/`reduce_prod` of `x` over `axes` on WebGPU, exactly (no empty reduced axis). */
+function reduceInt32Wgsl(x: tf.Tensor, axes: readonly number[], op: 0 | 1 | 2): tf.Tensor {
+  const outShape = x.shape.filter((_, i) => !axes.includes(i));
+  return tf.tidy(() => {
+    let y = x;
+    let shape = [...x.shape];
+    for (const a of [...axes].sort((u, v) => v - u)) {
+      const pre = shape.slice(0, a).reduce((u, d) => u * d, 1);
+      const post = shape.slice(a + 1).reduce((u, d) => u * d, 1);
+      let n = shape[a]!;
+      while (n > 1) {
+        const chunks = Math.ceil(n / WGSL_CHUNK);
+        y = runWgsl(REDUCE_I32, [y], { shape: [pre, chunks, post], dtype: 'int32', uniforms: { n, post, chunks, len: WGSL_CHUNK, op } });
+        n = chunks;
+      }
+      shape = [...shape.slice(0, a), ...shape.slice(a + 1)];
+    }
+    return tf.reshape(y, outShape);
+  });
+}
+
+/**
+ * argmax (`isMax` 1) or argmin over the middle axis of `[pre, n, post]`, first index on ties, NaN
+ * counting as the extreme (first NaN wins), as JAX. Candidates are the positions
+ * `start .. stop - 1` of chunk `c` (`useIdx` 0), or the `chunks` indices in `Idx` (`[pre, chunks,
+ * post]`, from a first pass over chunks of `len`). Output `[pre, chunks, post]` (first pass) or
+ * `[pre, 1, post]`. Floats are read from `Xf` (float32 inputs), others from `Xi` (int32, bool).
+ */
+function argKernel(name: string, input: 'f32' | 'i32'): ReturnType<typeof wgslKernel> {
+  const better =
+    input === 'f32'
+      ? `fn isNan(v : f32) -> bool { return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u; }
+    fn better(v : f32, b : f32) -> bool {
+      if (isNan(b)) { return false; }
+      if (isNan(v)) { return true; }
+      if (uniforms.isMax != 0) { return v > b; }
+      return v < b;
+    }`
+      : `fn better(v : i32, b : i32) -> bool {
+      if (uniforms.isMax != 0) { return v > b; }
+      return v < b;
+    }`;
+  return wgslKernel({
+    name,
+    inputs: ['X', 'Idx'],
+    uniforms: { n: 'i32', post: 'i32', chunks: 'i32', len: 'i32', isMax: 'i32', useIdx: 'i32' },
+    body: `
+    ${better}
+    fn at(p : i32, j : i32, q : i32) -> i32 { return (p * uniforms.n + j) * uniforms.post + q; }
+    fn main(index : i32) {
+      if (index >= uniforms.threads) { return; }
+      let q = index % uniforms.post;
+      if (uniforms.useIdx == 0) {
+        let c = (index / uniforms.post) % uniforms.chunks;
+        let p = index / (uniforms.post * uniforms.chunks);
+        let start = c * uniforms.len;
+        let stop = min(start + uniforms.len, uniforms.n);
+        var bj = start;
+        var best = X[at(p, start, q)];
+        for (var j = start + 1; j < stop; j++) {
+          let v = X[at(p, j, q)];
+          if (better(v, best)) { best = v; bj = j; }
+        }
+        result[index] = bj;
+      } else {
+        let p = index / uniforms.post;
+        var bj = i32(Idx[(p * uniforms.chunks) * uniforms.post + q]);
+        var best = X[at(p, bj, q)];
+        for (var c = 1; c < uniforms.chunks; c++) {
+          let j = i32(Idx[(p * uniforms.chunks + c) * uniforms.post + q]);
+          let v = X[at(p, j, q)];
+          if (better(v, best)) { best = v; bj = j; }
+        }
+        result[index] = bj;
+      }
+    }`,
+  });
+}
+
+const ARG_F32 = argKernel('arg_f32', 'f32');
+const ARG_I32 = argKernel('arg_i32', 'i32');
+
+/** argmax/argmin of `x` along `axis` on WebGPU (non-empty axis, non-empty `x`). */
+function argWgsl(x: tf.Tensor, axis: number, isMax: boolean): tf.Tensor {
+  const outShape = x.shape.filter((_, i) => i !== axis);
+  const pre = x.shape.slice(0, axis).reduce((u, d) => u * d, 1);
+  const post = x.shape.slice(axis + 1).reduce((u, d) => u * d, 1);
+  const n = x.shape[axis]!;
+  const kernel = x.dtype === 'float32' ? ARG_F32 : ARG_I32;
+  return tf.tidy(() => {
+    const chunks = Math.ceil(n / WGSL_CHUNK);
+    const base = { n, post, len: WGSL_CHUNK, isMax: isMax ? 1 : 0 };
+    let idx = runWgsl(kernel, [x, x], { shape: [pre, chunks, post], dtype: 'int32', uniforms: { ...base, chunks, useIdx: 0 } });
+    if (chunks > 1) idx = runWgsl(kernel, [x, idx], { shape: [pre, 1, post], dtype: 'int32', uniforms: { ...base, chunks, useIdx: 1 } });
+    return tf.reshape(idx, outShape);
+  });
+}
+
 /** A reduction whose tangent averages `t` over the positions equal to the result (JAX's `_reduce_chooser_jvp_rule`). */
 function chooser(name: 'reduce_max' | 'reduce_min', kernel: (t: tf.Tensor, ax: number[]) => tf.Tensor, identity: (d: DType) => number): Primitive<ReduceParams> {
   const prim: Primitive<ReduceParams> = definePrimitive<ReduceParams>({
     name,
-    impl: ([x], { axes }) => [reduceImpl(name, x!, axes, kernel, identity)],
+    impl: ([x], { axes }) => {
+      if (x!.dtype === 'int32' && onWebgpu() && x!.size > 0 && !axes.some((a) => x!.shape[a] === 0))
+        return [reduceInt32Wgsl(x!, axes, name === 'reduce_max' ? 0 : 1)];
+      return [reduceImpl(name, x!, axes, kernel, identity)];
+    },
     abstractEval: reduceEval(name),
     batch: reducerBatch(() => prim),
     jvp: ([x], [t], params) => {
@@ -121,7 +260,10 @@ export const reduceMinP = chooser('reduce_min', (t, ax) => tf.min(t, ax), (d) =>
  */
 export const reduceProdP: Primitive<ReduceParams> = definePrimitive<ReduceParams>({
   name: 'reduce_prod',
-  impl: ([x], { axes }) => [reduceImpl('reduce_prod', x!, axes, (t, ax) => tf.prod(t, ax), () => 1)],
+  impl: ([x], { axes }) => {
+    if (x!.dtype === 'int32' && onWebgpu() && x!.size > 0 && !axes.some((a) => x!.shape[a] === 0)) return [reduceInt32Wgsl(x!, axes, 2)];
+    return [reduceImpl('reduce_prod', x!, axes, (t, ax) => tf.prod(t, ax), () => 1)];
+  },
   abstractEval: reduceEval('reduce_prod'),
   batch: reducerBatch(() => reduceProdP),
   jvp: ([x], [t], params) => {
@@ -206,7 +348,7 @@ function argImpl(x: tf.Tensor, axis: number, kernel: (t: tf.Tensor, ax: number) 
 function argReduce(name: 'argmax' | 'argmin', kernel: (t: tf.Tensor, ax: number) => tf.Tensor): Primitive<ArgReduceParams> {
   const prim: Primitive<ArgReduceParams> = definePrimitive<ArgReduceParams>({
     name,
-    impl: ([x], { axes }) => [argImpl(x!, axes[0], kernel)],
+    impl: ([x], { axes }) => [x!.size > 0 && onWebgpu() ? argWgsl(x!, axes[0], name === 'argmax') : argImpl(x!, axes[0], kernel)],
     abstractEval: ([x], { axes, indexDtype }) => {
       checkDType(name, x!, ANY);
       if (axes.length !== 1) throw new AxisError(`${name}: expected exactly one axis, got ${fmtShape(axes)}`);
