@@ -39,7 +39,6 @@ const WEBGPU_KNOWN_FAILURES = [
   'test/primitives/conv.test.ts',
   'test/primitives/dot.test.ts',
   'test/primitives/elementwise.test.ts',
-  'test/primitives/indexing.test.ts',
   'test/primitives/reductions.test.ts',
   'test/primitives/shape.test.ts',
   'test/primitives/spec.test.ts',
