@@ -498,3 +498,38 @@ export function selectWgsl(p: tf.Tensor, t: tf.Tensor, f: tf.Tensor, shape: read
   if (shape.reduce((a, b) => a * b, 1) === 0) return tf.zeros([...shape], t.dtype);
   return runWgslElementwise(SELECT, [p, t, f], shape, t.dtype as WgslRunOptions['dtype']);
 }
+
+const BOOL_TO_F32 = wgslKernel({
+  name: 'bool_to_f32',
+  inputs: ['A'],
+  body: `
+    fn main(index : i32) {
+      if (index >= uniforms.threads) { return; }
+      result[index] = f32(A[index] != 0);
+    }`,
+});
+
+/**
+ * Runs a data-movement kernel (`move`, built from tfjs ops) on a bool tensor on
+ * WebGPU as 0/1 float32 values, then compares with 0: tfjs-webgpu stores bool
+ * as i32 but generates f32 shaders for its data-movement kernels (Transpose,
+ * Concat, Slice...), which then fail to compile and give zeros or garbage.
+ * Elsewhere (other backends or dtypes, size 0) it is just `move(x)`.
+ *
+ * @param x - the tensor to move.
+ * @param move - the movement; each output element must be one input element or a zero fill.
+ * @returns a new bool tensor, `move(x)`.
+ * @internal
+ */
+export function boolViaFloat(x: tf.Tensor, move: (t: tf.Tensor) => tf.Tensor): tf.Tensor {
+  if (x.dtype !== 'bool' || !onWebgpu() || x.size === 0) return move(x);
+  const f = runWgsl(BOOL_TO_F32, [x], { shape: x.shape, dtype: 'float32' });
+  try {
+    return tf.tidy(() => {
+      const m = move(f);
+      return tf.reshape(tf.notEqual(tf.reshape(m, [m.size]), 0), m.shape);
+    });
+  } finally {
+    f.dispose();
+  }
+}

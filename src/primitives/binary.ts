@@ -15,7 +15,7 @@ import { definePrimitive, UndefPrimal, type MaybeZero, type Primitive } from '..
 import { ShapedArray } from '../core/shapedArray.js';
 import { bind1 } from '../core/trace.js';
 import { broadcastBatch, vectorizedBatch } from './batching.js';
-import { broadcastShapes, elementwise } from './guard.js';
+import { broadcastShapes, elementwise, flatUnary } from './guard.js';
 import { ANY, binaryEval, checkDType, FLOAT, isZero, NUMERIC, scalarLike, zeroLike } from './helpers.js';
 import { unbroadcast } from './structural.js';
 
@@ -432,9 +432,9 @@ const I32_TO_F32 = wgslKernel({
 
 function convertImpl(x: tf.Tensor, newDType: DType): tf.Tensor {
   if (x.dtype === newDType) return alias(x);
-  if (newDType === 'bool') return tf.notEqual(x, 0);
+  if (newDType === 'bool') return flatUnary(x, (t) => tf.notEqual(t, 0));
   if (newDType === 'float32' && x.size > 0 && onWebgpu()) return runWgsl(I32_TO_F32, [x], { shape: x.shape, dtype: 'float32' });
-  return tf.cast(x, newDType);
+  return flatUnary(x, (t) => tf.cast(t, newDType));
 }
 
 /**

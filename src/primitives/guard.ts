@@ -9,7 +9,7 @@
  */
 import { alias } from '../backend/index.js';
 import * as tf from '../backend/tf.js';
-import { exactInt32, onWebgpu } from '../backend/wgsl.js';
+import { boolViaFloat, exactInt32, onWebgpu } from '../backend/wgsl.js';
 import { BackendError } from '../errors.js';
 
 /** The highest rank handed to a tfjs kernel. */
@@ -116,6 +116,8 @@ export function transposeGuarded(x: tf.Tensor, perm: readonly number[]): tf.Tens
   if (perm.every((p, i) => p === i)) return alias(x);
   // On WebGPU, int32 values move by position (tfjs-webgpu's Transpose rounds them through f32).
   if (x.dtype === 'int32' && onWebgpu()) return exactInt32(x, (t) => transposeAny(t, perm));
+  // On WebGPU, bools move as 0/1 floats (tfjs-webgpu's Transpose of bool does not compile).
+  if (x.dtype === 'bool' && onWebgpu()) return boolViaFloat(x, (t) => transposeAny(t, perm));
   return transposeAny(x, perm);
 }
 
@@ -160,4 +162,13 @@ function transposeByMoves(x: tf.Tensor, perm: readonly number[]): tf.Tensor {
     if (y !== next) next.dispose();
   }
   return y;
+}
+
+/**
+ * Runs an elementwise one-input kernel (a cast, a compare with a scalar) on the
+ * flat view of `x`, so any rank works (tfjs-webgpu's shaders stop at rank 6).
+ */
+export function flatUnary(x: tf.Tensor, kernel: (x: tf.Tensor) => tf.Tensor): tf.Tensor {
+  if (x.rank <= MAX_KERNEL_RANK) return kernel(x);
+  return tf.tidy(() => tf.reshape(kernel(tf.reshape(x, [x.size])), x.shape));
 }

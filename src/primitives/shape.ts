@@ -325,16 +325,15 @@ function revImpl(x: tf.Tensor, dimensions: readonly number[]): tf.Tensor {
   const axes = m.cls.flatMap((r, i) => (r ? [i] : []));
   if (axes.length === 0 || x.size === 0) return tf.clone(x);
   return tf.tidy(() => {
-    // wasm's Reverse returns garbage for bool tensors.
-    const y = x.dtype === 'bool' ? tf.cast(x, 'int32') : x;
+    // wasm's Reverse returns garbage for bool tensors. Casts run flat (tfjs-webgpu's Cast stops at rank 6).
+    const y = x.dtype === 'bool' ? tf.cast(tf.reshape(x, [x.size]), 'int32') : x;
     let r: tf.Tensor;
     if (m.shape.length <= MAX_KERNEL_RANK) r = tf.reverse(tf.reshape(y, m.shape), axes);
     else {
       r = tf.reshape(y, m.shape);
       for (const a of axes) r = tf.reshape(tf.reverse(view3(r, a), 1), m.shape);
     }
-    r = tf.reshape(r, x.shape);
-    return x.dtype === 'bool' ? tf.cast(r, 'bool') : r;
+    return x.dtype === 'bool' ? tf.reshape(tf.cast(tf.reshape(r, [x.size]), 'bool'), x.shape) : tf.reshape(r, x.shape);
   });
 }
 

@@ -15,7 +15,7 @@ import { fmtShape, sameShape, shapeSize, ShapedArray } from '../core/shapedArray
 import { bind1 } from '../core/trace.js';
 import { AxisError, ShapeError } from '../errors.js';
 import { moveaxis, reducerBatch, vectorizedBatch } from './batching.js';
-import { MAX_KERNEL_RANK, mergeRuns, reduction, transposeGuarded } from './guard.js';
+import { flatUnary, MAX_KERNEL_RANK, mergeRuns, reduction, transposeGuarded } from './guard.js';
 import { isZero, NUMERIC, checkDType, scalarLike, zeroLike } from './helpers.js';
 
 /**
@@ -149,7 +149,8 @@ function tileAny(x: tf.Tensor, shape: readonly number[]): tf.Tensor {
   if (x.dtype !== 'bool' && shape.length <= 6) return tf.tidy(() => tf.add(tf.zeros([...shape], x.dtype), x));
   // tfjs-webgpu's Tile reads its input synchronously at rank >= 5 (no OffscreenCanvas under Dawn):
   // there, bools broadcast as 0/1 floats.
-  if (x.dtype === 'bool' && onWebgpu()) return tf.tidy(() => tf.notEqual(tileAny(tf.cast(x, 'float32'), shape), 0));
+  if (x.dtype === 'bool' && onWebgpu())
+    return tf.tidy(() => flatUnary(tileAny(flatUnary(x, (t) => tf.cast(t, 'float32')), shape), (t) => tf.notEqual(t, 0)));
   if (shape.length <= 6) return tf.broadcastTo(x, [...shape]);
   // Size-1 dims go first (they would split the runs below, e.g. a scalar filling [2, 1, 2, 1, 2, 1, 2]).
   if (shape.includes(1)) {
