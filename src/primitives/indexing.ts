@@ -16,7 +16,7 @@
  * @packageDocumentation
  */
 import * as tf from '../backend/tf.js';
-import { exactInt32, exactInt32Many } from '../backend/wgsl.js';
+import { exactInt32, exactInt32Many, onWebgpu, runWgsl, wgslKernel } from '../backend/wgsl.js';
 import type { Array } from '../core/array.js';
 import { constant } from '../core/concrete.js';
 import { definePrimitive, Zero, type Primitive, UndefPrimal } from '../core/primitive.js';
@@ -499,10 +499,51 @@ function gatherKernel(x: tf.Tensor, indices: tf.Tensor, { axis, mode }: GatherPa
   });
 }
 
+/**
+ * int32 scatter-add on WebGPU, exactly (tfjs-webgpu's ScatterNd and Transpose round int32
+ * through f32 or do not compile for it): each output element `(b, j, a)` of the
+ * `[before, n, after]` view adds the updates `(b, i, a)` whose index `i` lands on `j`
+ * (wrapping like JAX's int32).
+ */
+const SCATTER_ADD_I32 = wgslKernel({
+  name: 'scatter_add_i32',
+  inputs: ['X', 'Idx', 'U'],
+  uniforms: { n: 'i32', k: 'i32', after: 'i32', mode: 'i32' },
+  body: `
+    fn main(index : i32) {
+      if (index >= uniforms.threads) { return; }
+      let n = uniforms.n;
+      let k = uniforms.k;
+      let after = uniforms.after;
+      let a = index % after;
+      let j = (index / after) % n;
+      let b = index / (after * n);
+      var acc = X[index];
+      for (var i = 0; i < k; i++) {
+        var t = Idx[i];
+        var ok = true;
+        if (uniforms.mode == 1) {
+          t = ((t % n) + n) % n;
+        } else {
+          if (t < 0) { t = t + n; }
+          if (uniforms.mode == 2) { ok = t >= 0 && t < n; }
+          t = clamp(t, 0, n - 1);
+        }
+        if (ok && t == j) { acc = acc + U[(b * k + i) * after + a]; }
+      }
+      result[index] = acc;
+    }`,
+});
+
 function scatterAddKernel(x: tf.Tensor, indices: tf.Tensor, updates: tf.Tensor, { axis, mode }: GatherParams): tf.Tensor {
   const n = x.shape[axis]!;
   const k = indices.size;
   if (k === 0 || x.size === 0) return tf.clone(x);
+  if (x.dtype === 'int32' && onWebgpu()) {
+    const after = shapeSize(x.shape.slice(axis + 1));
+    const modeId = mode === 'wrap' ? 1 : mode === 'fill' ? 2 : 0;
+    return runWgsl(SCATTER_ADD_I32, [x, indices, updates], { shape: x.shape, dtype: 'int32', uniforms: { n, k, after, mode: modeId } });
+  }
   return tf.tidy(() => {
     const before = shapeSize(x.shape.slice(0, axis));
     const after = shapeSize(x.shape.slice(axis + 1));
