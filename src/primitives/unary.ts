@@ -9,6 +9,7 @@ import * as tf from '../backend/tf.js';
 import type { Array } from '../core/array.js';
 import { definePrimitive, type Primitive } from '../core/primitive.js';
 import { bind1 } from '../core/trace.js';
+import { onWebgpu } from '../backend/wgsl.js';
 import { vectorizedBatch } from './batching.js';
 import { elementwise } from './guard.js';
 import { FLOAT, isZero, NUMERIC, scalarLike, unaryEval, zeroLike, type DTypeSet } from './helpers.js';
@@ -21,6 +22,20 @@ const P: NoParams = {};
 // ---- unary ------------------------------------------------------------------
 
 /** A unary primitive whose tangent is `dfdx(x, out) * t` (JAX's `defjvp`). */
+/**
+ * asin (or acos) on WebGPU as atan2(x, sqrt((1 - x)(1 + x))) (or its arguments swapped), NaN
+ * outside [-1, 1]: Mesa's (llvmpipe's) native asin/acos are off by up to 3.5e-4, its atan2 by
+ * about 1.5e-6 (WGSL defines asin's accuracy by this atan2 form). Flat, so the select is rank 1.
+ */
+function arcViaAtan2(x: tf.Tensor, acos: boolean): tf.Tensor {
+  return tf.tidy(() => {
+    const f = tf.reshape(x, [x.size]);
+    const c = tf.sqrt(tf.mul(tf.sub(1, f), tf.add(1, f)));
+    const r = acos ? tf.atan2(c, f) : tf.atan2(f, c);
+    return tf.reshape(tf.where(tf.lessEqual(tf.abs(f), 1), r, tf.fill([x.size], NaN)), x.shape);
+  });
+}
+
 function unary(name: string, allowed: DTypeSet, kernel: (x: tf.Tensor) => tf.Tensor, dfdx?: (x: Array, out: Array) => Array): Primitive<NoParams> {
   const prim: Primitive<NoParams> = definePrimitive<NoParams>({
     name,
@@ -197,7 +212,7 @@ export const coshP = unary('cosh', FLOAT, tf.cosh, (x) => sinh(x));
  * ```
  * @category Primitives
  */
-export const asinP = unary('asin', FLOAT, tf.asin, (x) => rsqrt(sub(scalarLike(1, x), mul(x, x))));
+export const asinP = unary('asin', FLOAT, (x) => (onWebgpu() ? arcViaAtan2(x, false) : tf.asin(x)), (x) => rsqrt(sub(scalarLike(1, x), mul(x, x))));
 /**
  * Arccosine.
  *
@@ -208,7 +223,7 @@ export const asinP = unary('asin', FLOAT, tf.asin, (x) => rsqrt(sub(scalarLike(1
  * ```
  * @category Primitives
  */
-export const acosP = unary('acos', FLOAT, tf.acos, (x) => neg(rsqrt(sub(scalarLike(1, x), mul(x, x)))));
+export const acosP = unary('acos', FLOAT, (x) => (onWebgpu() ? arcViaAtan2(x, true) : tf.acos(x)), (x) => neg(rsqrt(sub(scalarLike(1, x), mul(x, x)))));
 /**
  * Arctangent.
  *
