@@ -30,14 +30,11 @@ import { fileURLToPath } from 'node:url';
  * included, runs on webgpu.
  */
 const WEBGPU_KNOWN_FAILURES = [
-  // asin/acos off by ~1.5e-4 on WebGPU (elementwise, spec); under vmap, a few bool/int32 cases
-  // (batch); rank-8 indexing (numpy/indexing); linalg's eigh tolerances, jacfwd of eigh and a
-  // 512x512 inverse that times out on llvmpipe (numpy/linalg)
-  'test/primitives/batch.test.ts',
+  // asin/acos off by ~1.5e-4 on WebGPU (elementwise, spec); linalg's eigh tolerances, jacfwd of
+  // eigh and a 512x512 inverse that times out on llvmpipe (numpy/linalg)
   'test/primitives/elementwise.test.ts',
   'test/primitives/spec.test.ts',
   'test/numpy/elementwise.test.ts',
-  'test/numpy/indexing.test.ts',
   'test/numpy/linalg.test.ts',
   // passes its values but is too slow on llvmpipe for CI (Wolfe line searches as masked while
   // loops: over 60 s per Rosenbrock run, 450 s for the file), and bfgs with a line search ends
