@@ -31,6 +31,15 @@ function binaryImpl(name: string, kernel: (a: tf.Tensor, b: tf.Tensor) => tf.Ten
   return ([a, b]: readonly tf.Tensor[]): tf.Tensor[] => [int32Binary(name, a!, b!) ?? elementwise(name, [a!, b!], kernel)];
 }
 
+/**
+ * `tf.pow`, with `0 ** y = inf` for `y < 0` on WebGPU (tfjs-webgpu returns 0 there, where
+ * IEEE pow, cpu and wasm give inf).
+ */
+function powKernel(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
+  if (!onWebgpu() || a.dtype !== 'float32') return tf.pow(a, b);
+  return tf.tidy(() => tf.where(tf.logicalAnd(tf.equal(a, 0), tf.less(b, 0)), tf.fill(broadcastShapes(a.shape, b.shape)!, Infinity), tf.pow(a, b)));
+}
+
 /** A cotangent summed down to the shape of the input it flows to. */
 function ctFor(ct: MaybeZero, arg: Array | UndefPrimal): MaybeZero | null {
   if (!(arg instanceof UndefPrimal)) return null;
@@ -155,7 +164,7 @@ function truncate(t: tf.Tensor): tf.Tensor {
  */
 export const powP: Primitive<NoParams> = definePrimitive<NoParams>({
   name: 'pow',
-  impl: binaryImpl('pow', tf.pow),
+  impl: binaryImpl('pow', powKernel),
   batch: broadcastBatch(() => powP),
   abstractEval: binaryEval('pow', FLOAT),
   jvp: ([x, y], [tx, ty]) => {

@@ -1,0 +1,13 @@
+/** `0 ** y` for negative y is inf on every backend (IEEE pow; tfjs-webgpu's pow gave 0), and so is norm's ord -1 with a zero. */
+import { expect, it } from 'vitest';
+import { np } from '../../src/index.js';
+import { data, num } from '../util/read.js';
+
+it('0 ** negative is inf; other special cases as Math.pow', async () => {
+  const xs = [0, 0, 0, 0, -2, -2, 2, 0.25, 0];
+  const ys = [-1, -2, 0, 0.5, 3, -1, -0.5, -1, -0.5];
+  const got = await data(np.pow(np.array(xs), np.array(ys)));
+  xs.forEach((x, i) => expect(got[i]).toBeCloseTo(Math.pow(x, ys[i]!), 6));
+  expect(got[0]).toBe(Infinity);
+  expect(await num(np.linalg.norm([3, -4, 0, 1.5], -1))).toBe(0);
+});
