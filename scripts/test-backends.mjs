@@ -30,10 +30,6 @@ import { fileURLToPath } from 'node:url';
  * included, runs on webgpu.
  */
 const WEBGPU_KNOWN_FAILURES = [
-  // asin/acos off by ~1.5e-4 on WebGPU (elementwise, spec)
-  'test/primitives/elementwise.test.ts',
-  'test/primitives/spec.test.ts',
-  'test/numpy/elementwise.test.ts',
   // passes its values but is too slow on llvmpipe for CI (Wolfe line searches as masked while
   // loops: over 60 s per Rosenbrock run, 450 s for the file), and bfgs with a line search ends
   // 2.2e-5 from the notes' minimizer where the test asks 1e-5

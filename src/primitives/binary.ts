@@ -37,7 +37,12 @@ function binaryImpl(name: string, kernel: (a: tf.Tensor, b: tf.Tensor) => tf.Ten
  */
 function powKernel(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
   if (!onWebgpu() || a.dtype !== 'float32') return tf.pow(a, b);
-  return tf.tidy(() => tf.where(tf.logicalAnd(tf.equal(a, 0), tf.less(b, 0)), tf.fill(broadcastShapes(a.shape, b.shape)!, Infinity), tf.pow(a, b)));
+  // pow + (-log(1 - hit)): adds +inf where hit, +0 elsewhere. Arithmetic, not tf.where: tfjs-webgpu's
+  // Select compiles only up to rank 5 and the rank guard hands kernels rank 6.
+  return tf.tidy(() => {
+    const hit = tf.cast(tf.logicalAnd(tf.equal(a, 0), tf.less(b, 0)), 'float32');
+    return tf.sub(tf.pow(a, b), tf.log(tf.sub(1, hit)));
+  });
 }
 
 /** A cotangent summed down to the shape of the input it flows to. */
