@@ -25,9 +25,8 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * Test files the webgpu run leaves out (passed to vitest as --exclude) when no vitest args are
- * given: each still fails on WebGPU because of library bugs there, not because of the test
- * (issue #8; remove a file once it passes with TFJAX_WEBGPU_ALL=1). Every other file, new ones
- * included, runs on webgpu.
+ * given, each with its reason (too slow on software WebGPU, or a library bug there: remove a file
+ * once it passes with TFJAX_WEBGPU_ALL=1). Every other file, new ones included, runs on webgpu.
  */
 const WEBGPU_KNOWN_FAILURES = [
   // passes its values but is too slow on llvmpipe for CI (Wolfe line searches as masked while
