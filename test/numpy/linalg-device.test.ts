@@ -566,12 +566,9 @@ describe('transforms over eigh, qr and pinv (async reads)', () => {
     return [jw, jv];
   }
 
-  // On WebGPU, jacfwd's standard basis (derived.ts: convert(eq(iota, iota), 'float32')) is a float32
-  // tensor sharing an int32 buffer (tfjs-webgpu's Cast int32/bool -> float32 does not copy), and
-  // tfjs-webgpu's rank-3 Transpose of such a tensor fails to compile (WGSL type error, the result
-  // stays zeros): jacfwd of anything that transposes its tangents is wrong there, not only eigh's.
-  // The per-basis jvp test below checks the same Jacobian on every backend.
-  it.skipIf(onWebGPU)('jacfwd(eigh) of a symmetric 3x3 matches float64 perturbation theory', async () => {
+  // On WebGPU this also checks convert_element_type's real float32 copy: jacfwd's basis is a cast of
+  // a bool array, and a transpose of tfjs-webgpu's relabelled cast gave zeros.
+  it('jacfwd(eigh) of a symmetric 3x3 matches float64 perturbation theory', async () => {
     const n = 3;
     const a = withSpectrum([1, 2.5, 4]);
     const x = toNp(a, [n, n]);
