@@ -8,19 +8,9 @@
 import { describe, expect, it } from 'vitest';
 import { bind1, np, numTensors, primitives } from '../../src/index.js';
 import { data } from '../util/read.js';
+import { mulberry32 } from '../util/rng.js';
 
 const { dotGeneral, reduceMaxP, reduceMinP, reduceProdP, argmaxP, argminP } = primitives;
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const rng = mulberry32(20261128);
 /** Full-range int32 values. */

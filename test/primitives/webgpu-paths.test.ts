@@ -8,17 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { bind1, np, numTensors, primitives as P, vmap } from '../../src/index.js';
 import type { Array as JArray } from '../../src/core/array.js';
 import { data } from '../util/read.js';
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../util/rng.js';
 
 const size = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
 
