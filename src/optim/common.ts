@@ -11,6 +11,9 @@ import { Array } from '../core/array.js';
 import { ArgumentError, ShapeError } from '../errors.js';
 import * as np from '../numpy/index.js';
 import { flatten, unflatten } from '../tree/flatten.js';
+import { scoped } from '../core/scope.js';
+import { hessian } from '../transforms/derived.js';
+import { valueAndGrad } from '../transforms/grad.js';
 
 /**
  * `[flat, unravel]`: the leaves of `params` reshaped to 1-D and concatenated in
@@ -64,4 +67,22 @@ export function hyper(fn: string, name: string, value: unknown, { min = 'positiv
 export function flatProblem<P>(params: P, lossFn: (params: P) => Array): { z: Array; f: (z: Array) => Array; unravel: (z: Array) => P } {
   const [z, unravel] = ravel(params);
   return { z, f: (x) => lossFn(unravel(x)), unravel };
+}
+
+/**
+ * One step of the notes' Newton family over the raveled parameters, in a scope:
+ * `z - lr * inv(curvature(H)) g` with `g`, `H` the gradient and Hessian of the
+ * loss at `z` (`curvature` is the identity for Newton, `H + λI` for damped
+ * Newton, `|H|` for trust-region Newton). Returns `[params, null, { loss }]`.
+ *
+ * @internal
+ */
+export function hessianStep<P>(params: P, lossFn: (params: P) => Array, lr: number, curvature: (H: Array) => Array): [P, null, { loss: Array }] {
+  return scoped(() => {
+    const { z, f, unravel } = flatProblem(params, lossFn);
+    const [loss, g] = valueAndGrad(f)(z);
+    const H = curvature(hessian(f)(z));
+    const newZ = np.sub(z, np.mul(np.matmul(np.linalg.inv(H), g), lr));
+    return [unravel(newZ), null, { loss }];
+  });
 }

@@ -4,11 +4,8 @@
  * @packageDocumentation
  */
 import type { Array } from '../core/array.js';
-import { scoped } from '../core/scope.js';
 import * as np from '../numpy/index.js';
-import { hessian } from '../transforms/derived.js';
-import { valueAndGrad } from '../transforms/grad.js';
-import { flatProblem, hyper } from './common.js';
+import { hessianStep, hyper } from './common.js';
 import type { Optimizer } from './types.js';
 
 /**
@@ -75,14 +72,7 @@ export function dampedNewton<P = Array>({ lr = 0.8, damping = 1 }: DampedNewtonO
   hyper('optim.dampedNewton', 'damping', damping, { min: 'nonnegative' });
   return {
     init: () => null,
-    step: (params, state, lossFn) =>
-      scoped(() => {
-        const { z, f, unravel } = flatProblem(params, lossFn);
-        const [loss, g] = valueAndGrad(f)(z);
-        const H = hessian(f)(z);
-        const damped = np.add(H, np.mul(np.eye(z.size), damping));
-        const newZ = np.sub(z, np.mul(np.matmul(np.linalg.inv(damped), g), lr));
-        return [unravel(newZ), state, { loss }];
-      }),
+    // z - lr * inv(H + damping I) g
+    step: (params, _state, lossFn) => hessianStep(params, lossFn, lr, (H) => np.add(H, np.mul(np.eye(H.shape[0]!), damping))),
   };
 }

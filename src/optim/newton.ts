@@ -4,11 +4,7 @@
  * @packageDocumentation
  */
 import type { Array } from '../core/array.js';
-import { scoped } from '../core/scope.js';
-import * as np from '../numpy/index.js';
-import { hessian } from '../transforms/derived.js';
-import { valueAndGrad } from '../transforms/grad.js';
-import { flatProblem, hyper } from './common.js';
+import { hessianStep, hyper } from './common.js';
 import type { Optimizer } from './types.js';
 
 /**
@@ -76,13 +72,7 @@ export function newton<P = Array>({ lr = 0.8 }: NewtonOptions = {}): Optimizer<P
   hyper('optim.newton', 'lr', lr);
   return {
     init: () => null,
-    step: (params, state, lossFn) =>
-      scoped(() => {
-        const { z, f, unravel } = flatProblem(params, lossFn);
-        const [loss, g] = valueAndGrad(f)(z);
-        const H = hessian(f)(z);
-        const newZ = np.sub(z, np.mul(np.matmul(np.linalg.inv(H), g), lr));
-        return [unravel(newZ), state, { loss }];
-      }),
+    // z - lr * inv(H) g
+    step: (params, _state, lossFn) => hessianStep(params, lossFn, lr, (H) => H),
   };
 }

@@ -4,11 +4,8 @@
  * @packageDocumentation
  */
 import type { Array } from '../core/array.js';
-import { scoped } from '../core/scope.js';
 import * as np from '../numpy/index.js';
-import { hessian } from '../transforms/derived.js';
-import { valueAndGrad } from '../transforms/grad.js';
-import { flatProblem, hyper } from './common.js';
+import { hessianStep, hyper } from './common.js';
 import type { Optimizer } from './types.js';
 
 /**
@@ -81,15 +78,11 @@ export function trustRegionNewton<P = Array>({ lr = 0.8 }: TrustRegionNewtonOpti
   hyper('optim.trustRegionNewton', 'lr', lr);
   return {
     init: () => null,
-    step: (params, state, lossFn) =>
-      scoped(() => {
-        const { z, f, unravel } = flatProblem(params, lossFn);
-        const [loss, g] = valueAndGrad(f)(z);
-        const H = hessian(f)(z);
+    // z - lr * inv(|H|) g, |H| = V |diag(w)| V^T from eigh
+    step: (params, _state, lossFn) =>
+      hessianStep(params, lossFn, lr, (H) => {
         const [eigvals, eigvecs] = np.linalg.eigh(H);
-        const hessianPsd = np.dot(eigvecs, np.dot(np.diag(np.abs(eigvals)), np.transpose(eigvecs)));
-        const newZ = np.sub(z, np.mul(np.matmul(np.linalg.inv(hessianPsd), g), lr));
-        return [unravel(newZ), state, { loss }];
+        return np.dot(eigvecs, np.dot(np.diag(np.abs(eigvals)), np.transpose(eigvecs)));
       }),
   };
 }
